@@ -8,8 +8,28 @@
     "author": "cmr_module authors",
     "license": "LGPL-3",
     "depends": ["sale_management", "account", "portal", "mail", "resource"],
-    "data": [],
-    "demo": [],
+    "data": [
+        "security/cmr_security.xml",
+        "security/ir.model.access.csv",
+        "data/cmr_channel_data.xml",
+        "data/cmr_topic_data.xml",
+        "data/cmr_interest_data.xml",
+        "data/ir_cron_data.xml",
+        "views/res_partner_views.xml",
+        "views/cmr_charter_log_views.xml",
+        "views/cmr_contact_views.xml",
+        "views/cmr_catalogue_views.xml",
+        "views/portal_templates.xml",
+        "views/cmr_menus.xml",
+    ],
+    "demo": [
+        "demo/cmr_partner_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "cmr_module/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

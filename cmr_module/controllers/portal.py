@@ -1,0 +1,58 @@
+import json
+
+from odoo import http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import content_disposition, request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+
+class CmrCustomerPortal(CustomerPortal):
+    """The customer's relationship charter at /my/preferences."""
+
+    def _cmr_render_preferences(self, error=None, saved=False):
+        partner = request.env.user.partner_id
+        values = self._prepare_portal_layout_values()
+        values.update(partner.sudo()._cmr_portal_values())
+        values.update(page_name="cmr_preferences", error=error, saved=saved)
+        return request.render("cmr_module.portal_my_preferences", values)
+
+    @http.route("/my/preferences", type="http", auth="user", website=True, methods=["GET"])
+    def portal_my_preferences(self, saved=None, **kw):
+        return self._cmr_render_preferences(saved=bool(saved))
+
+    @http.route("/my/preferences", type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_preferences_save(self, **post):
+        # The partner is the logged-in customer's, never one from the request.
+        partner = request.env.user.partner_id.sudo().with_context(
+            cmr_change_source="portal"
+        )
+        try:
+            partner._cmr_portal_update_charter(post)
+        except (UserError, ValidationError) as error:
+            return self._cmr_render_preferences(error=error.args[0])
+        return request.redirect("/my/preferences?saved=1")
+
+    @http.route(
+        "/my/preferences/export.<any(json,csv):file_format>",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+    )
+    def portal_my_preferences_export(self, file_format, **kw):
+        partner = request.env.user.partner_id.sudo()
+        if file_format == "json":
+            content = json.dumps(partner._cmr_export_charter(), ensure_ascii=False, indent=2)
+            mimetype = "application/json"
+        else:
+            content = partner._cmr_export_charter_csv()
+            mimetype = "text/csv"
+        filename = f"relationship-charter.{file_format}"
+        return request.make_response(
+            content.encode(),
+            headers=[
+                ("Content-Type", f"{mimetype}; charset=utf-8"),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )

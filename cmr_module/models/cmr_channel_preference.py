@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CmrChannelPreference(models.Model):
+    """A channel the customer accepts, with its rank and frequency caps."""
+
+    _name = "cmr.channel.preference"
+    _inherit = ["cmr.charter.mixin"]
+    _description = "Accepted Channel"
+    _order = "partner_id, sequence, id"
+
+    sequence = fields.Integer(string="Rank", default=10)
+    channel_id = fields.Many2one(
+        "cmr.channel", required=True, ondelete="restrict", index=True
+    )
+    cap_week = fields.Integer(
+        string="Max per Week", help="Most contacts per calendar week; 0: no limit."
+    )
+    cap_month = fields.Integer(
+        string="Max per Month", help="Most contacts per calendar month; 0: no limit."
+    )
+
+    _sql_constraints = [
+        (
+            "partner_channel_uniq",
+            "unique (partner_id, channel_id)",
+            "A channel can be accepted only once per customer.",
+        ),
+    ]
+
+    @api.constrains("cap_week", "cap_month")
+    def _check_caps(self):
+        for pref in self:
+            if pref.cap_week < 0 or pref.cap_month < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The contact caps of channel %s cannot be negative.",
+                        pref.channel_id.name,
+                    )
+                )
+
+    @api.depends("channel_id", "cap_week", "cap_month")
+    def _compute_display_name(self):
+        for pref in self:
+            caps = []
+            if pref.cap_week:
+                caps.append(self.env._("%s/week", pref.cap_week))
+            if pref.cap_month:
+                caps.append(self.env._("%s/month", pref.cap_month))
+            pref.display_name = " ".join(
+                [pref.channel_id.name or ""] + ([f"({', '.join(caps)})"] if caps else [])
+            )
+
+    def _cmr_describe(self):
+        self.ensure_one()
+        return self.env._("#%(rank)s %(channel)s", rank=self._cmr_rank(), channel=self.display_name)
+
+    def _cmr_rank(self):
+        self.ensure_one()
+        prefs = self.partner_id.cmr_channel_pref_ids.sorted(lambda p: (p.sequence, p.id))
+        return list(prefs.ids).index(self.id) + 1 if self.id in prefs.ids else 0
+
+    def _cmr_consent_values(self):
+        return {"channel_id": self.channel_id.id}

@@ -1,0 +1,106 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.http import request
+
+API_PATHS = ("/xmlrpc", "/jsonrpc", "/json/")
+
+
+class CmrCharterLog(models.Model):
+    """Append-only ledger of a customer's relationship charter.
+
+    One line per change: who made it, when, through what, which item, the old
+    and the new value. Lines that grant or withdraw a channel or a topic are
+    the consent record. Nobody can change or delete a line, not even the
+    administrator: corrections are new lines.
+    """
+
+    _name = "cmr.charter.log"
+    _description = "Charter Ledger Line"
+    _order = "date desc, id desc"
+    _rec_name = "item"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        related="partner_id.company_id", store=True, readonly=True, index=True
+    )
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Changed by",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
+    )
+    source = fields.Selection(
+        [
+            ("portal", "Portal"),
+            ("backend", "Backend"),
+            ("import", "Import"),
+            ("api", "API"),
+            ("system", "System"),
+        ],
+        required=True,
+        readonly=True,
+        default=lambda self: self._default_source(),
+    )
+    item = fields.Char(required=True, readonly=True)
+    field_name = fields.Char(string="Technical Item", readonly=True)
+    old_value = fields.Text(readonly=True)
+    new_value = fields.Text(readonly=True)
+    consent = fields.Selection(
+        [("granted", "Granted"), ("withdrawn", "Withdrawn")], readonly=True
+    )
+    channel_id = fields.Many2one("cmr.channel", readonly=True, ondelete="restrict")
+    topic_id = fields.Many2one(
+        "cmr.topic", string="Purpose", readonly=True, ondelete="restrict"
+    )
+
+    @api.model
+    def _default_source(self):
+        context = self.env.context
+        if context.get("cmr_change_source"):
+            return context["cmr_change_source"]
+        if context.get("import_file"):
+            return "import"
+        if not request:
+            return "system"
+        path = request.httprequest.path
+        if path.startswith(API_PATHS):
+            return "api"
+        return "backend"
+
+    def write(self, vals):
+        raise UserError(
+            self.env._("The charter ledger is append-only: lines cannot be changed.")
+        )
+
+    def unlink(self):
+        raise UserError(
+            self.env._("The charter ledger is append-only: lines cannot be deleted.")
+        )
+
+    @api.model
+    def _cmr_log(self, entries):
+        """Append ledger lines and tell customers about changes made by staff."""
+        entries = [entry for entry in entries if entry.get("partner_id")]
+        if not entries:
+            return self.browse()
+        lines = self.sudo().create(entries)
+        if lines[:1].source not in ("portal", "system"):
+            lines._cmr_notify_customers()
+        return lines
+
+    def _cmr_notify_customers(self):
+        """Tell each customer what staff changed in their charter."""
+        for partner in self.partner_id:
+            if self.env.user.partner_id == partner:
+                continue
+            changes = self.filtered(lambda line, p=partner: line.partner_id == p)
+            self.env["cmr.contact"]._cmr_notify_charter_change(partner, changes)

@@ -1,0 +1,89 @@
+from odoo import api, fields, models
+
+
+class CmrCharterMixin(models.AbstractModel):
+    """Line of a customer's relationship charter.
+
+    Every creation, change and removal is written to the partner's charter
+    ledger (``cmr.charter.log``), so that the ledger stays the one record of
+    what the customer asked for and who changed it.
+    """
+
+    _name = "cmr.charter.mixin"
+    _description = "CMR Charter Line"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+
+    def _cmr_describe(self):
+        """Human readable value of the line, as written in the ledger."""
+        self.ensure_one()
+        return self.display_name
+
+    def _cmr_consent_values(self):
+        """Extra ledger values when the line grants or withdraws consent."""
+        return {}
+
+    def _cmr_snapshot(self):
+        return {line.id: (line.partner_id, line._cmr_describe()) for line in self}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        self.env["cmr.charter.log"]._cmr_log(
+            [
+                dict(
+                    line._cmr_consent_values(),
+                    partner_id=line.partner_id.id,
+                    item=line._description,
+                    field_name=line._name,
+                    new_value=line._cmr_describe(),
+                    consent="granted" if line._cmr_consent_values() else False,
+                )
+                for line in lines
+            ]
+        )
+        return lines
+
+    def write(self, vals):
+        before = self._cmr_snapshot()
+        res = super().write(vals)
+        entries = []
+        for line in self:
+            old_partner, old_value = before[line.id]
+            new_value = line._cmr_describe()
+            if old_value != new_value or old_partner != line.partner_id:
+                entries.append(
+                    dict(
+                        line._cmr_consent_values(),
+                        partner_id=line.partner_id.id,
+                        item=line._description,
+                        field_name=line._name,
+                        old_value=old_value,
+                        new_value=new_value,
+                    )
+                )
+        self.env["cmr.charter.log"]._cmr_log(entries)
+        return res
+
+    def unlink(self):
+        entries = [
+            dict(
+                line._cmr_consent_values(),
+                partner_id=line.partner_id.id,
+                item=line._description,
+                field_name=line._name,
+                old_value=line._cmr_describe(),
+                consent="withdrawn" if line._cmr_consent_values() else False,
+            )
+            for line in self
+            if line.partner_id.exists()
+        ]
+        res = super().unlink()
+        self.env["cmr.charter.log"]._cmr_log(entries)
+        return res

@@ -1,0 +1,228 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+GATE_REASONS = [
+    ("do_not_contact", "Do not contact"),
+    ("channel_refused", "Channel not accepted"),
+    ("topic_not_wanted", "Topic not wanted"),
+    ("quiet_day", "Quiet day"),
+    ("outside_window", "Outside contact window"),
+    ("cap_reached", "Frequency cap reached"),
+]
+
+
+class CmrContact(models.Model):
+    """Every contact the company makes, or wants to make, with a customer.
+
+    It is both the outbox of the contact gate (messages wait here until the
+    customer's charter allows them) and the contact log that frequency caps
+    count. Staff log the calls and visits they make here too.
+    """
+
+    _name = "cmr.contact"
+    _description = "Customer Contact"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    channel_id = fields.Many2one(
+        "cmr.channel", required=True, index=True, ondelete="restrict"
+    )
+    topic_id = fields.Many2one("cmr.topic", ondelete="restrict")
+    subject = fields.Char(required=True)
+    body = fields.Html()
+    state = fields.Selection(
+        [
+            ("queued", "Waiting for the Customer's Window"),
+            ("to_deliver", "To Deliver"),
+            ("sent", "Done"),
+            ("refused", "Refused"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="sent",
+        required=True,
+        index=True,
+    )
+    date = fields.Datetime(
+        string="Contact Date",
+        default=fields.Datetime.now,
+        index=True,
+        help="When the contact was made, or released by the gate.",
+    )
+    scheduled_date = fields.Datetime(
+        string="Next Try", help="The first moment the customer's charter allows."
+    )
+    refusal_reason = fields.Selection(GATE_REASONS, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Staff", default=lambda self: self.env.user
+    )
+    res_model = fields.Char(string="Origin Model", readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Origin Record", model_field="res_model", readonly=True
+    )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_made(self):
+        if any(contact.state in ("sent", "to_deliver") for contact in self):
+            raise UserError(
+                self.env._(
+                    "Contacts made are kept: frequency caps and the customer's "
+                    "history count them. Cancel a contact instead."
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Sending through the gate
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_send(self, partners, channel, topic, subject, body, origin=None):
+        """Send ``subject``/``body`` to each partner if the gate allows it now.
+
+        Refused contacts that time will allow are queued for the next allowed
+        moment; the others are kept as refused. Returns the contacts.
+        """
+        channel = self.env["cmr.channel"]._cmr_get(channel)
+        topic = self.env["cmr.topic"]._cmr_get(topic) if topic else self.env["cmr.topic"]
+        answers = partners.cmr_check_contact(channel, topic or None)
+        now = fields.Datetime.now()
+        vals_list = []
+        for partner in partners:
+            answer = answers[partner.id]
+            vals = {
+                "partner_id": partner.id,
+                "company_id": (partner.company_id or self.env.company).id,
+                "channel_id": channel.id,
+                "topic_id": topic.id,
+                "subject": subject,
+                "body": body,
+                "date": now,
+                "res_model": origin and origin._name,
+                "res_id": origin and origin.id,
+            }
+            if not answer["allowed"]:
+                vals.update(
+                    state="queued" if answer["next_allowed"] else "refused",
+                    refusal_reason=answer["reason"],
+                    scheduled_date=answer["next_allowed"],
+                    date=False,
+                )
+            else:
+                vals["state"] = "queued"
+            vals_list.append(vals)
+        contacts = self.sudo().create(vals_list)
+        contacts.filtered(lambda c: not c.refusal_reason)._cmr_deliver()
+        return contacts
+
+    def _cmr_deliver(self):
+        """Deliver contacts the gate has let through."""
+        now = fields.Datetime.now()
+        by_email = self.filtered(lambda c: c.channel_id.delivery == "email")
+        for contact in by_email:
+            contact.partner_id.message_post(
+                body=contact.body,
+                subject=contact.subject,
+                partner_ids=contact.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        by_email.write({"state": "sent", "date": now, "refusal_reason": False})
+        manual = self - by_email
+        for contact in manual:
+            contact.partner_id.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "%(channel)s: %(subject)s",
+                    channel=contact.channel_id.name,
+                    subject=contact.subject,
+                ),
+                note=contact.body,
+                user_id=(contact.partner_id.user_id or contact.user_id or self.env.user).id,
+            )
+        manual.write({"state": "to_deliver", "date": now, "refusal_reason": False})
+
+    @api.model
+    def _cron_send_queued(self, batch_size=1000):
+        """Send the queued contacts whose next allowed moment has come."""
+        queued = self.search(
+            [("state", "=", "queued"), ("scheduled_date", "<=", fields.Datetime.now())],
+            limit=batch_size,
+            order="scheduled_date, id",
+        )
+        groups = {}
+        for contact in queued:
+            groups.setdefault((contact.channel_id, contact.topic_id), self.browse())
+            groups[(contact.channel_id, contact.topic_id)] |= contact
+        for (channel, topic), contacts in groups.items():
+            answers = contacts.partner_id.cmr_check_contact(channel, topic or None)
+            released = contacts.filtered(lambda c, a=answers: a[c.partner_id.id]["allowed"])
+            for contact in contacts - released:
+                answer = answers[contact.partner_id.id]
+                contact.write(
+                    {
+                        "state": "queued" if answer["next_allowed"] else "refused",
+                        "refusal_reason": answer["reason"],
+                        "scheduled_date": answer["next_allowed"],
+                    }
+                )
+            # Two contacts for the same customer may not both pass one cap.
+            seen = set()
+            first = self.browse()
+            for contact in released:
+                if contact.partner_id.id not in seen:
+                    seen.add(contact.partner_id.id)
+                    first |= contact
+            first._cmr_deliver()
+        remaining = self.search_count(
+            [("state", "=", "queued"), ("scheduled_date", "<=", fields.Datetime.now())]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(queued), remaining=remaining)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_mark_delivered(self):
+        if any(contact.state != "to_deliver" for contact in self):
+            raise UserError(self.env._("Only contacts to deliver can be marked as done."))
+        self.write({"state": "sent", "date": fields.Datetime.now()})
+
+    def action_cancel(self):
+        if any(contact.state == "sent" for contact in self):
+            raise UserError(self.env._("A contact already made cannot be cancelled."))
+        self.write({"state": "cancelled"})
+
+    # ------------------------------------------------------------------
+    # Messages of this addon
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_notify_charter_change(self, partner, ledger_lines):
+        """Tell the customer that staff changed their charter."""
+        topic = self.env.ref("cmr_module.cmr_topic_relationship", raise_if_not_found=False)
+        channel = partner.cmr_preferred_channel_id or self.env["cmr.channel"].search(
+            [("accepted_by_default", "=", True)], limit=1
+        )
+        if not topic or not channel:
+            return self.browse()
+        partner_lang = partner.with_context(lang=partner.lang or self.env.lang)
+        items = Markup("").join(
+            Markup("<li>%s: %s → %s</li>")
+            % (line.item, line.old_value or "-", line.new_value or "-")
+            for line in ledger_lines
+        )
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            escape(
+                partner_lang.env._(
+                    "%(user)s changed your relationship charter:",
+                    user=self.env.user.name,
+                )
+            ),
+            items,
+        )
+        subject = partner_lang.env._("Your relationship charter was updated")
+        return self._cmr_send(partner, channel, topic, subject, body)

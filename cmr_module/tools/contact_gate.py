@@ -1,0 +1,297 @@
+"""Set-based answer to "may we contact these partners on C about T at W?".
+
+The time-zone arithmetic is done in Python once per distinct time zone, the
+per-partner checks in one SQL statement, and the next allowed moment is only
+searched for partners refused for a reason that time alone will lift.
+"""
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+
+import pytz
+
+from odoo import fields
+
+# Order in which refusals are reported: the first that applies wins.
+REASONS = (
+    "do_not_contact",
+    "channel_refused",
+    "topic_not_wanted",
+    "quiet_day",
+    "outside_window",
+    "cap_reached",
+)
+# Refusals that only the customer can lift (no next allowed moment).
+FINAL_REASONS = {"do_not_contact", "channel_refused", "topic_not_wanted"}
+# How far ahead the next allowed moment is searched.
+HORIZON_DAYS = 400
+# States of cmr.contact that count against the frequency caps.
+COUNTED_STATES = ["sent", "to_deliver"]
+
+GATE_QUERY = """
+WITH zone (tz, local_date, dow, hour, week_start, month_start) AS (
+    SELECT * FROM unnest(
+        %(tz)s::varchar[], %(local_date)s::date[], %(dow)s::int[],
+        %(hour)s::float[], %(week_start)s::timestamp[], %(month_start)s::timestamp[]
+    )
+),
+target AS (
+    SELECT p.id, p.cmr_do_not_contact AS dnc, zone.*
+      FROM res_partner p
+      JOIN zone ON zone.tz = COALESCE(p.tz, '')
+     WHERE p.id = ANY(%(ids)s)
+),
+prefs AS (
+    SELECT cp.partner_id,
+           bool_or(cp.channel_id = %(channel)s) AS accepted,
+           max(cp.cap_week) FILTER (WHERE cp.channel_id = %(channel)s) AS cap_week,
+           max(cp.cap_month) FILTER (WHERE cp.channel_id = %(channel)s) AS cap_month
+      FROM cmr_channel_preference cp
+     WHERE cp.partner_id = ANY(%(ids)s)
+  GROUP BY cp.partner_id
+),
+topics AS (
+    SELECT rel.partner_id, bool_or(rel.topic_id = %(topic)s) AS wanted
+      FROM cmr_topic_res_partner_rel rel
+     WHERE rel.partner_id = ANY(%(ids)s)
+  GROUP BY rel.partner_id
+),
+quiet AS (
+    SELECT DISTINCT q.partner_id
+      FROM cmr_quiet_day q
+      JOIN target t ON t.id = q.partner_id AND q.date = t.local_date
+),
+windows AS (
+    SELECT w.partner_id,
+           bool_or(CASE
+               WHEN w.hour_from < w.hour_to THEN
+                    w.weekday::int = t.dow
+                    AND t.hour >= w.hour_from AND t.hour < w.hour_to
+               ELSE (w.weekday::int = t.dow AND t.hour >= w.hour_from)
+                    OR (w.weekday::int = (t.dow + 6) %% 7 AND t.hour < w.hour_to)
+           END) AS inside
+      FROM cmr_contact_window w
+      JOIN target t ON t.id = w.partner_id
+  GROUP BY w.partner_id
+),
+counts AS (
+    SELECT c.partner_id,
+           count(*) FILTER (WHERE c.date >= t.week_start) AS week_count,
+           count(*) FILTER (WHERE c.date >= t.month_start) AS month_count
+      FROM cmr_contact c
+      JOIN target t ON t.id = c.partner_id
+     WHERE c.channel_id = %(channel)s
+       AND c.state = ANY(%(counted_states)s)
+       AND c.date >= LEAST(t.week_start, t.month_start)
+       AND c.date <= %(moment)s
+  GROUP BY c.partner_id
+)
+SELECT t.id,
+       t.tz,
+       t.dnc,
+       CASE WHEN prefs.partner_id IS NULL THEN %(channel_default)s
+            ELSE prefs.accepted END AS channel_ok,
+       CASE WHEN %(topic)s IS NULL THEN TRUE
+            WHEN topics.partner_id IS NULL THEN %(topic_default)s
+            ELSE topics.wanted END AS topic_ok,
+       quiet.partner_id IS NOT NULL AS quiet,
+       COALESCE(windows.inside, TRUE) AS in_window,
+       COALESCE(prefs.cap_week, 0) AS cap_week,
+       COALESCE(prefs.cap_month, 0) AS cap_month,
+       COALESCE(counts.week_count, 0) AS week_count,
+       COALESCE(counts.month_count, 0) AS month_count
+  FROM target t
+  LEFT JOIN prefs ON prefs.partner_id = t.id
+  LEFT JOIN topics ON topics.partner_id = t.id
+  LEFT JOIN quiet ON quiet.partner_id = t.id
+  LEFT JOIN windows ON windows.partner_id = t.id
+  LEFT JOIN counts ON counts.partner_id = t.id
+"""
+
+
+class ContactGate:
+    """One question to the contact gate, answered for many partners."""
+
+    def __init__(self, env, channel, topic, moment=None):
+        self.env = env
+        self.channel = channel
+        self.topic = topic
+        moment = moment or fields.Datetime.now()
+        if moment.tzinfo:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        self.moment = moment.replace(microsecond=0)
+        self.default_tz = env.company.partner_id.tz or "UTC"
+
+    # -- time zones -----------------------------------------------------
+    def _zone(self, tz_name):
+        try:
+            return pytz.timezone(tz_name or self.default_tz)
+        except pytz.UnknownTimeZoneError:
+            return pytz.timezone(self.default_tz)
+
+    @staticmethod
+    def _to_utc(zone, local):
+        """Naive local time -> naive UTC; a time skipped by DST moves forward."""
+        aware = zone.normalize(zone.localize(local, is_dst=False))
+        return aware.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _local_now(self, zone):
+        return pytz.utc.localize(self.moment).astimezone(zone).replace(tzinfo=None)
+
+    @staticmethod
+    def _week_start(local):
+        return datetime.combine(local.date() - timedelta(days=local.weekday()), time())
+
+    @staticmethod
+    def _month_start(local):
+        return datetime.combine(local.date().replace(day=1), time())
+
+    @staticmethod
+    def _next_month_start(local):
+        first = local.date().replace(day=1)
+        return datetime.combine((first + timedelta(days=32)).replace(day=1), time())
+
+    def _zone_rows(self, tz_names):
+        columns = defaultdict(list)
+        for tz_name in tz_names:
+            zone = self._zone(tz_name)
+            local = self._local_now(zone)
+            columns["tz"].append(tz_name or "")
+            columns["local_date"].append(local.date())
+            columns["dow"].append(local.weekday())
+            columns["hour"].append(local.hour + local.minute / 60 + local.second / 3600)
+            columns["week_start"].append(self._to_utc(zone, self._week_start(local)))
+            columns["month_start"].append(self._to_utc(zone, self._month_start(local)))
+        return columns
+
+    # -- the question ---------------------------------------------------
+    def check(self, partner_ids):
+        if not partner_ids:
+            return {}
+        env = self.env
+        for model in ("res.partner", "cmr.channel.preference", "cmr.contact.window",
+                      "cmr.quiet.day", "cmr.contact"):
+            env[model].flush_model()
+        cr = env.cr
+        cr.execute(
+            "SELECT DISTINCT COALESCE(tz, '') FROM res_partner WHERE id = ANY(%s)",
+            [list(partner_ids)],
+        )
+        params = self._zone_rows([row[0] for row in cr.fetchall()])
+        params.update(
+            ids=list(partner_ids),
+            channel=self.channel.id,
+            channel_default=self.channel.accepted_by_default,
+            topic=self.topic.id if self.topic else None,
+            topic_default=bool(self.topic and self.topic.wanted_by_default),
+            counted_states=COUNTED_STATES,
+            moment=self.moment,
+        )
+        cr.execute(GATE_QUERY, params)
+        answers = {}
+        waiting = {}
+        for row in cr.dictfetchall():
+            reason = self._reason(row)
+            answers[row["id"]] = {
+                "allowed": not reason,
+                "reason": reason or False,
+                "next_allowed": False,
+            }
+            if reason and reason not in FINAL_REASONS:
+                waiting[row["id"]] = row
+        if waiting:
+            for partner_id, moment in self._next_allowed(waiting).items():
+                answers[partner_id]["next_allowed"] = moment
+        return answers
+
+    @staticmethod
+    def _reason(row):
+        if row["dnc"]:
+            return "do_not_contact"
+        if not row["channel_ok"]:
+            return "channel_refused"
+        if not row["topic_ok"]:
+            return "topic_not_wanted"
+        if row["quiet"]:
+            return "quiet_day"
+        if not row["in_window"]:
+            return "outside_window"
+        if (row["cap_week"] and row["week_count"] >= row["cap_week"]) or (
+            row["cap_month"] and row["month_count"] >= row["cap_month"]
+        ):
+            return "cap_reached"
+        return False
+
+    # -- next allowed moment ----------------------------------------------
+    def _next_allowed(self, rows):
+        """First allowed moment for each partner refused for a time reason."""
+        cr = self.env.cr
+        ids = list(rows)
+        windows = defaultdict(list)
+        cr.execute(
+            "SELECT partner_id, weekday::int, hour_from, hour_to "
+            "FROM cmr_contact_window WHERE partner_id = ANY(%s)",
+            [ids],
+        )
+        for partner_id, weekday, hour_from, hour_to in cr.fetchall():
+            windows[partner_id].append((weekday, hour_from, hour_to))
+        quiet_days = defaultdict(set)
+        cr.execute(
+            "SELECT partner_id, date FROM cmr_quiet_day "
+            "WHERE partner_id = ANY(%s) AND date >= %s",
+            [ids, self.moment.date() - timedelta(days=1)],
+        )
+        for partner_id, day in cr.fetchall():
+            quiet_days[partner_id].add(day)
+        result = {}
+        for partner_id, row in rows.items():
+            zone = self._zone(row["tz"])
+            local = self._next_local_slot(
+                self._local_now(zone), row, windows[partner_id], quiet_days[partner_id]
+            )
+            result[partner_id] = self._to_utc(zone, local) if local else False
+        return result
+
+    def _next_local_slot(self, now, row, windows, quiet_days):
+        """Walk forward from ``now`` (local, naive) to the first allowed time."""
+        week_end = self._week_start(now) + timedelta(days=7)
+        month_end = self._next_month_start(now)
+        week_full = row["cap_week"] and row["week_count"] >= row["cap_week"]
+        month_full = row["cap_month"] and row["month_count"] >= row["cap_month"]
+        limit = now + timedelta(days=HORIZON_DAYS)
+        slot = now
+        while slot < limit:
+            if week_full and slot < week_end:
+                slot = week_end
+            elif month_full and slot < month_end:
+                slot = month_end
+            elif slot.date() in quiet_days:
+                slot = datetime.combine(slot.date() + timedelta(days=1), time())
+            elif windows:
+                opening = self._window_opening(slot, windows)
+                if opening == slot:
+                    return slot
+                slot = opening
+            else:
+                return slot
+        return False
+
+    @staticmethod
+    def _window_opening(slot, windows):
+        """``slot`` if it lies in a window, else the next window opening."""
+        best = None
+        day0 = datetime.combine(slot.date(), time())
+        for offset in range(-1, 8):
+            day = day0 + timedelta(days=offset)
+            for weekday, hour_from, hour_to in windows:
+                if day.weekday() != weekday:
+                    continue
+                start = day + timedelta(hours=hour_from)
+                end = day + timedelta(hours=hour_to)
+                if hour_to <= hour_from:
+                    end += timedelta(days=1)
+                if start <= slot < end:
+                    return slot
+                if start > slot and (best is None or start < best):
+                    best = start
+        return best
