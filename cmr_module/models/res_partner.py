@@ -196,7 +196,7 @@ class ResPartner(models.Model):
             if name == "cmr_do_not_contact":
                 base["consent"] = "withdrawn" if self.cmr_do_not_contact else "granted"
             if not isinstance(new, dict):
-                entries.append(dict(base, old_value=old, new_value=new))
+                entries.append(dict(base, old_value=old or False, new_value=new or False))
                 continue
             # One line per tag added or removed: a topic is a consent purpose.
             for record_id in new.keys() - old.keys():

@@ -1,0 +1,4 @@
+from . import test_contact_gate
+from . import test_charter_ledger
+from . import test_contact_send
+from . import test_portal

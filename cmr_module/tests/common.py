@@ -1,0 +1,79 @@
+from datetime import datetime
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class CmrCase(TransactionCase):
+    """Catalogue records and a few customers with known charters."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        ref = cls.env.ref
+        cls.email = ref("cmr_module.cmr_channel_email")
+        cls.sms = ref("cmr_module.cmr_channel_sms")
+        cls.phone = ref("cmr_module.cmr_channel_phone")
+        cls.wechat = ref("cmr_module.cmr_channel_wechat")
+        cls.topic_news = ref("cmr_module.cmr_topic_product_news")
+        cls.topic_promo = ref("cmr_module.cmr_topic_promotion")
+        cls.topic_bill = ref("cmr_module.cmr_topic_bill")
+        cls.topic_relationship = ref("cmr_module.cmr_topic_relationship")
+        cls.stamps = ref("cmr_module.cmr_interest_stamps")
+        cls.Partner = cls.env["res.partner"]
+        # Evening WeChat only, Shanghai time, at most 2 a week and 3 a month.
+        cls.collector = cls.Partner.create(
+            {
+                "name": "Stamp Collector",
+                "email": "collector@example.com",
+                "tz": "Asia/Shanghai",
+                "cmr_interest_ids": [Command.set(cls.stamps.ids)],
+                "cmr_topic_ids": [
+                    Command.set((cls.topic_news | cls.topic_relationship).ids)
+                ],
+                "cmr_channel_pref_ids": [
+                    Command.create(
+                        {
+                            "channel_id": cls.wechat.id,
+                            "sequence": 1,
+                            "cap_week": 2,
+                            "cap_month": 3,
+                        }
+                    )
+                ],
+                "cmr_window_ids": [
+                    Command.create(
+                        {"weekday": str(day), "hour_from": 19.0, "hour_to": 21.5}
+                    )
+                    for day in range(7)
+                ],
+            }
+        )
+        cls.cmr_user = new_test_user(
+            cls.env,
+            login="cmr_agent",
+            groups="cmr_module.group_cmr_user",
+            name="CMR Agent",
+        )
+
+    def make_contacts(self, partner, channel, moments, state="sent"):
+        return self.env["cmr.contact"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "channel_id": channel.id,
+                    "subject": "Earlier contact",
+                    "date": moment,
+                    "state": state,
+                }
+                for moment in moments
+            ]
+        )
+
+    def gate(self, partner, channel, topic=None, moment=None):
+        return partner.cmr_check_contact(channel, topic, moment)[partner.id]
+
+
+def utc(*args):
+    return datetime(*args)
