@@ -132,8 +132,9 @@ EOF
 pg_start() {
     pg_as_owner mkdir -p -m 700 "$PG_HOST"
     cmr_say "starting PostgreSQL (socket $PG_HOST, log $PG_LOG)"
+    # fd 9 (the cluster lock) must not be inherited by the server.
     if ! pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PG_LOG" -w -t 120 \
-        -o "-k '$PG_HOST' -p $PG_PORT -c listen_addresses=''" start >/dev/null; then
+        -o "-k '$PG_HOST' -p $PG_PORT -c listen_addresses=''" start >/dev/null 9>&-; then
         tail -n 20 "$PG_LOG" >&2
         cmr_die "could not start PostgreSQL (log: $PG_LOG)"
     fi
@@ -162,9 +163,9 @@ ensure_cluster() {
         return 0
     fi
     PG_OWNER=$(pg_os_user)
-    local lockfd
-    exec {lockfd}>"$CMR_CACHE/.pg.lock"
-    flock -w 300 "$lockfd" || cmr_die "timed out waiting for $CMR_CACHE/.pg.lock"
+    # Serialise concurrent callers on fd 9 (closed for the server, see pg_start).
+    exec 9>"$CMR_CACHE/.pg.lock"
+    flock -w 300 9 || cmr_die "timed out waiting for $CMR_CACHE/.pg.lock"
     if [ ! -d "$PG_ROOT" ]; then
         mkdir -p "$PG_ROOT"
     fi
@@ -182,7 +183,7 @@ ensure_cluster() {
         pg_start
     fi
     pg_ensure_role
-    exec {lockfd}>&-
+    exec 9>&-
 }
 
 stop_cluster() {
@@ -235,7 +236,7 @@ db_exists() {
 
 # Drop a database (closing its connections) and its Odoo filestore.
 drop_db() {
-    dropdb --if-exists --force "$1"
+    PGOPTIONS='-c client_min_messages=warning' dropdb --if-exists --force "$1"
     rm -rf "$CMR_CACHE/odoo-data/filestore/$1"
 }
 
