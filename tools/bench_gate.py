@@ -31,9 +31,7 @@ def build(env, count):
     cr = env.cr
     cr.execute(SETUP_SQL, {"count": count})
     ids = [row[0] for row in cr.fetchall()]
-    channels = {
-        c.code: c.id for c in env["cmr.channel"].search([])
-    }
+    channels = {c.code: c.id for c in env["cmr.channel"].search([])}
     topics = {t.code: t.id for t in env["cmr.topic"].search([])}
     # 80 % accept WeChat (rank 1, caps) and e-mail (rank 2).
     cr.execute(
@@ -137,7 +135,10 @@ def main():
                 f"gate on {size:>7,} customers: best {best:.3f} s, "
                 f"median {median:.3f} s, per 100k {best * 100_000 / size:.3f} s"
             )
-            print("    answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items())))
+            print(
+                "    answers: "
+                + ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items()))
+            )
         small, large = args.count // 10, args.count
         print(
             f"growth: {large // small}x the customers took "

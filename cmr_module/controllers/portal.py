@@ -17,11 +17,15 @@ class CmrCustomerPortal(CustomerPortal):
         values.update(page_name="cmr_preferences", error=error, saved=saved)
         return request.render("cmr_module.portal_my_preferences", values)
 
-    @http.route("/my/preferences", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/preferences", type="http", auth="user", website=True, methods=["GET"]
+    )
     def portal_my_preferences(self, saved=None, **kw):
         return self._cmr_render_preferences(saved=bool(saved))
 
-    @http.route("/my/preferences", type="http", auth="user", website=True, methods=["POST"])
+    @http.route(
+        "/my/preferences", type="http", auth="user", website=True, methods=["POST"]
+    )
     def portal_my_preferences_save(self, **post):
         # The partner is the logged-in customer's, never one from the request.
         partner = request.env.user.partner_id.sudo().with_context(
@@ -43,7 +47,9 @@ class CmrCustomerPortal(CustomerPortal):
     def portal_my_preferences_export(self, file_format, **kw):
         partner = request.env.user.partner_id.sudo()
         if file_format == "json":
-            content = json.dumps(partner._cmr_export_charter(), ensure_ascii=False, indent=2)
+            content = json.dumps(
+                partner._cmr_export_charter(), ensure_ascii=False, indent=2
+            )
             mimetype = "application/json"
         else:
             content = partner._cmr_export_charter_csv()

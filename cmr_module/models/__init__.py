@@ -10,4 +10,3 @@ from . import cmr_important_date
 from . import cmr_charter_log
 from . import cmr_contact
 from . import res_partner
-from . import res_partner_portal

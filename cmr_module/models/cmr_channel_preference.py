@@ -49,16 +49,21 @@ class CmrChannelPreference(models.Model):
             if pref.cap_month:
                 caps.append(self.env._("%s/month", pref.cap_month))
             pref.display_name = " ".join(
-                [pref.channel_id.name or ""] + ([f"({', '.join(caps)})"] if caps else [])
+                [pref.channel_id.name or ""]
+                + ([f"({', '.join(caps)})"] if caps else [])
             )
 
     def _cmr_describe(self):
         self.ensure_one()
-        return self.env._("#%(rank)s %(channel)s", rank=self._cmr_rank(), channel=self.display_name)
+        return self.env._(
+            "#%(rank)s %(channel)s", rank=self._cmr_rank(), channel=self.display_name
+        )
 
     def _cmr_rank(self):
         self.ensure_one()
-        prefs = self.partner_id.cmr_channel_pref_ids.sorted(lambda p: (p.sequence, p.id))
+        prefs = self.partner_id.cmr_channel_pref_ids.sorted(
+            lambda p: (p.sequence, p.id)
+        )
         return list(prefs.ids).index(self.id) + 1 if self.id in prefs.ids else 0
 
     def _cmr_consent_values(self):

@@ -76,12 +76,14 @@ class CmrCharterLog(models.Model):
             return "api"
         return "backend"
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Append-only: a correction is a new line, never an edit.
         raise UserError(
             self.env._("The charter ledger is append-only: lines cannot be changed.")
         )
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(
             self.env._("The charter ledger is append-only: lines cannot be deleted.")
         )

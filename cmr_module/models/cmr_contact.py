@@ -89,7 +89,9 @@ class CmrContact(models.Model):
         moment; the others are kept as refused. Returns the contacts.
         """
         channel = self.env["cmr.channel"]._cmr_get(channel)
-        topic = self.env["cmr.topic"]._cmr_get(topic) if topic else self.env["cmr.topic"]
+        topic = (
+            self.env["cmr.topic"]._cmr_get(topic) if topic else self.env["cmr.topic"]
+        )
         answers = partners.cmr_check_contact(channel, topic or None)
         now = fields.Datetime.now()
         vals_list = []
@@ -143,7 +145,9 @@ class CmrContact(models.Model):
                     subject=contact.subject,
                 ),
                 note=contact.body,
-                user_id=(contact.partner_id.user_id or contact.user_id or self.env.user).id,
+                user_id=(
+                    contact.partner_id.user_id or contact.user_id or self.env.user
+                ).id,
             )
         manual.write({"state": "to_deliver", "date": now, "refusal_reason": False})
 
@@ -161,7 +165,9 @@ class CmrContact(models.Model):
             groups[(contact.channel_id, contact.topic_id)] |= contact
         for (channel, topic), contacts in groups.items():
             answers = contacts.partner_id.cmr_check_contact(channel, topic or None)
-            released = contacts.filtered(lambda c, a=answers: a[c.partner_id.id]["allowed"])
+            released = contacts.filtered(
+                lambda c, a=answers: a[c.partner_id.id]["allowed"]
+            )
             for contact in contacts - released:
                 answer = answers[contact.partner_id.id]
                 contact.write(
@@ -189,7 +195,9 @@ class CmrContact(models.Model):
     # ------------------------------------------------------------------
     def action_mark_delivered(self):
         if any(contact.state != "to_deliver" for contact in self):
-            raise UserError(self.env._("Only contacts to deliver can be marked as done."))
+            raise UserError(
+                self.env._("Only contacts to deliver can be marked as done.")
+            )
         self.write({"state": "sent", "date": fields.Datetime.now()})
 
     def action_cancel(self):
@@ -203,7 +211,9 @@ class CmrContact(models.Model):
     @api.model
     def _cmr_notify_charter_change(self, partner, ledger_lines):
         """Tell the customer that staff changed their charter."""
-        topic = self.env.ref("cmr_module.cmr_topic_relationship", raise_if_not_found=False)
+        topic = self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        )
         channel = partner.cmr_preferred_channel_id or self.env["cmr.channel"].search(
             [("accepted_by_default", "=", True)], limit=1
         )

@@ -34,11 +34,10 @@ class CmrContactWindow(models.Model):
     def _compute_display_name(self):
         labels = dict(self._fields["weekday"]._description_selection(self.env))
         for window in self:
-            window.display_name = "%s %s-%s" % (
-                labels.get(window.weekday, ""),
-                format_duration(window.hour_from),
-                format_duration(window.hour_to),
-            )
+            label = labels.get(window.weekday, "")
+            start = format_duration(window.hour_from)
+            end = format_duration(window.hour_to)
+            window.display_name = f"{label} {start}-{end}"
 
     def _week_intervals(self):
         """The window as hour intervals of a week starting Monday 00:00."""

@@ -16,14 +16,18 @@ MONDAY = datetime(2026, 11, 23)
 class TestContactGate(CmrCase):
     def test_allowed_in_shanghai_evening(self):
         # 20:00 in Shanghai is 12:00 UTC.
-        answer = self.gate(self.collector, "wechat", "product_news", utc(2026, 11, 23, 12))
+        answer = self.gate(
+            self.collector, "wechat", "product_news", utc(2026, 11, 23, 12)
+        )
         self.assertEqual(
             answer, {"allowed": True, "reason": False, "next_allowed": False}
         )
 
     def test_outside_window_gives_next_evening(self):
         # 18:00 in Shanghai: the window opens at 19:00, 11:00 UTC.
-        answer = self.gate(self.collector, "wechat", "product_news", utc(2026, 11, 23, 10))
+        answer = self.gate(
+            self.collector, "wechat", "product_news", utc(2026, 11, 23, 10)
+        )
         self.assertEqual(answer["reason"], "outside_window")
         self.assertEqual(answer["next_allowed"], utc(2026, 11, 23, 11))
         # 21:30 is the end of the window: refused, next evening at 19:00.
@@ -35,7 +39,9 @@ class TestContactGate(CmrCase):
 
     def test_do_not_contact_wins_and_has_no_next_moment(self):
         self.collector.cmr_do_not_contact = True
-        answer = self.gate(self.collector, "wechat", "product_news", utc(2026, 11, 23, 10))
+        answer = self.gate(
+            self.collector, "wechat", "product_news", utc(2026, 11, 23, 10)
+        )
         self.assertEqual(
             answer,
             {"allowed": False, "reason": "do_not_contact", "next_allowed": False},
@@ -55,7 +61,9 @@ class TestContactGate(CmrCase):
         blank = self.Partner.create({"name": "No Charter", "tz": "Asia/Shanghai"})
         moment = utc(2026, 11, 23, 3)
         self.assertTrue(self.gate(blank, "email", "bill", moment)["allowed"])
-        self.assertEqual(self.gate(blank, "sms", "bill", moment)["reason"], "channel_refused")
+        self.assertEqual(
+            self.gate(blank, "sms", "bill", moment)["reason"], "channel_refused"
+        )
         self.assertEqual(
             self.gate(blank, "email", "promotion", moment)["reason"], "topic_not_wanted"
         )
@@ -78,7 +86,9 @@ class TestContactGate(CmrCase):
             }
         )
         # Tuesday 03:00 in Shanghai belongs to Monday's night window.
-        self.assertTrue(self.gate(driver, "phone", None, utc(2026, 11, 23, 19))["allowed"])
+        self.assertTrue(
+            self.gate(driver, "phone", None, utc(2026, 11, 23, 19))["allowed"]
+        )
         # Monday 21:00: wait for 22:00.
         answer = self.gate(driver, "phone", None, utc(2026, 11, 23, 13))
         self.assertEqual(answer["reason"], "outside_window")
@@ -94,7 +104,9 @@ class TestContactGate(CmrCase):
                 "name": "New York Office",
                 "tz": "America/New_York",
                 "cmr_window_ids": [
-                    Command.create({"weekday": str(day), "hour_from": 9.0, "hour_to": 17.0})
+                    Command.create(
+                        {"weekday": str(day), "hour_from": 9.0, "hour_to": 17.0}
+                    )
                     for day in range(5)
                 ],
             }
@@ -106,7 +118,9 @@ class TestContactGate(CmrCase):
             "outside_window",
         )
         # Monday 9 March 13:30 UTC is 09:30 EDT: allowed.
-        self.assertTrue(self.gate(office, "email", None, utc(2026, 3, 9, 13, 30))["allowed"])
+        self.assertTrue(
+            self.gate(office, "email", None, utc(2026, 3, 9, 13, 30))["allowed"]
+        )
         # Friday 6 March 22:00 UTC is 17:00 EST; Monday 09:00 EDT is 13:00 UTC.
         answer = self.gate(office, "email", None, utc(2026, 3, 6, 22))
         self.assertEqual(answer["reason"], "outside_window")
@@ -157,7 +171,9 @@ class TestContactGate(CmrCase):
     def test_many_partners_in_constant_queries(self):
         def count_queries(partners):
             before = self.env.cr.sql_log_count
-            answers = partners.cmr_check_contact("wechat", None, MONDAY + timedelta(hours=10))
+            answers = partners.cmr_check_contact(
+                "wechat", None, MONDAY + timedelta(hours=10)
+            )
             self.assertEqual(set(answers), set(partners.ids))
             return self.env.cr.sql_log_count - before
 
@@ -168,10 +184,14 @@ class TestContactGate(CmrCase):
                         "name": f"Customer {index}",
                         "tz": ["Asia/Shanghai", "Europe/Paris", False][index % 3],
                         "cmr_channel_pref_ids": [
-                            Command.create({"channel_id": self.wechat.id, "cap_week": 1})
+                            Command.create(
+                                {"channel_id": self.wechat.id, "cap_week": 1}
+                            )
                         ],
                         "cmr_window_ids": [
-                            Command.create({"weekday": "1", "hour_from": 8, "hour_to": 9})
+                            Command.create(
+                                {"weekday": "1", "hour_from": 8, "hour_to": 9}
+                            )
                         ],
                     }
                     for index in range(count)

@@ -46,6 +46,8 @@ class TestContactSend(CmrCase):
         self.assertIn(blank, message.partner_ids)
 
     def test_made_contacts_cannot_be_deleted(self):
-        contact = self.make_contacts(self.collector, self.wechat, [utc(2026, 11, 23, 11)])
+        contact = self.make_contacts(
+            self.collector, self.wechat, [utc(2026, 11, 23, 11)]
+        )
         with self.assertRaises(UserError):
             contact.unlink()

@@ -14,10 +14,16 @@ class TestPortalCharter(HttpCase):
         cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
         cls.sms = cls.env.ref("cmr_module.cmr_channel_sms")
         cls.user_a = new_test_user(
-            cls.env, login="cmr_portal_a", groups="base.group_portal", name="Tour Customer"
+            cls.env,
+            login="cmr_portal_a",
+            groups="base.group_portal",
+            name="Tour Customer",
         )
         cls.user_b = new_test_user(
-            cls.env, login="cmr_portal_b", groups="base.group_portal", name="Other Customer"
+            cls.env,
+            login="cmr_portal_b",
+            groups="base.group_portal",
+            name="Other Customer",
         )
         cls.partner_a = cls.user_a.partner_id
         cls.partner_b = cls.user_b.partner_id
@@ -72,7 +78,8 @@ class TestPortalCharter(HttpCase):
         self.assertIn("Your charter has been saved", response.text)
         partner = self.partner_a
         self.assertEqual(
-            partner.cmr_channel_pref_ids.sorted("sequence").channel_id, self.wechat | self.sms
+            partner.cmr_channel_pref_ids.sorted("sequence").channel_id,
+            self.wechat | self.sms,
         )
         self.assertEqual(partner.cmr_window_ids.hour_to, 2.0)
         self.assertEqual(len(partner.cmr_quiet_day_ids), 2)
@@ -90,7 +97,10 @@ class TestPortalCharter(HttpCase):
         before = self.env["cmr.charter.log"].search_count([])
         bad_posts = [
             {"window_0_weekday": "1", "window_0_from": "25:00", "window_0_to": "26:00"},
-            {f"channel_{self.sms.id}_accept": "on", f"channel_{self.sms.id}_cap_week": "-3"},
+            {
+                f"channel_{self.sms.id}_accept": "on",
+                f"channel_{self.sms.id}_cap_week": "-3",
+            },
             {"channel_999999_accept": "on"},
             {
                 "window_0_weekday": "1",

@@ -171,8 +171,13 @@ class ContactGate:
         if not partner_ids:
             return {}
         env = self.env
-        for model in ("res.partner", "cmr.channel.preference", "cmr.contact.window",
-                      "cmr.quiet.day", "cmr.contact"):
+        for model in (
+            "res.partner",
+            "cmr.channel.preference",
+            "cmr.contact.window",
+            "cmr.quiet.day",
+            "cmr.contact",
+        ):
             env[model].flush_model()
         cr = env.cr
         # Every zone a partner may have: cheaper than asking which ones they have.
@@ -255,7 +260,9 @@ class ContactGate:
         result = {}
         for partner_id, row in rows.items():
             week_full = bool(row["cap_week"] and row["week_count"] >= row["cap_week"])
-            month_full = bool(row["cap_month"] and row["month_count"] >= row["cap_month"])
+            month_full = bool(
+                row["cap_month"] and row["month_count"] >= row["cap_month"]
+            )
             key = (
                 row["tz"],
                 tuple(sorted(windows[partner_id])),
