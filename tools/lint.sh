@@ -40,8 +40,8 @@ if [ ${#po_files[@]} -gt 0 ]; then
 else
     printf '\n==> oca-checks-po: no .po/.pot files in %s yet, skipped\n' "$CMR_MODULE" >&2
 fi
-run_check ruff-check ruff check .
-run_check ruff-format ruff format --check .
+run_check ruff-check ruff check --output-format=concise .
+run_check ruff-format ruff format --check --output-format=concise .
 
 echo >&2
 if [ ${#failed[@]} -gt 0 ]; then
