@@ -1,9 +1,10 @@
 import json
 
 from odoo import http
-from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
 
 
 class CmrCustomerPortal(CustomerPortal):

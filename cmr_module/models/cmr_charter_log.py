@@ -24,7 +24,8 @@ class CmrCharterLog(models.Model):
         string="Customer",
         required=True,
         index=True,
-        ondelete="restrict",
+        # Lines go only with the customer record itself (erasure, uninstall).
+        ondelete="cascade",
         readonly=True,
     )
     company_id = fields.Many2one(

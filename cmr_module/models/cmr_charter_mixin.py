@@ -29,58 +29,45 @@ class CmrCharterMixin(models.AbstractModel):
         """Extra ledger values when the line grants or withdraws consent."""
         return {}
 
-    def _cmr_snapshot(self):
-        return {line.id: (line.partner_id, line._cmr_describe()) for line in self}
+    def _cmr_entry(self, old_value=False, new_value=False, consent=False):
+        """Ledger values for a change of this line."""
+        self.ensure_one()
+        return dict(
+            self._cmr_consent_values(),
+            partner_id=self.partner_id.id,
+            item=self.env["ir.model"]._get(self._name).name,
+            field_name=self._name,
+            old_value=old_value,
+            new_value=new_value,
+            consent=consent if self._cmr_consent_values() else False,
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
         self.env["cmr.charter.log"]._cmr_log(
             [
-                dict(
-                    line._cmr_consent_values(),
-                    partner_id=line.partner_id.id,
-                    item=line._description,
-                    field_name=line._name,
-                    new_value=line._cmr_describe(),
-                    consent="granted" if line._cmr_consent_values() else False,
-                )
+                line._cmr_entry(new_value=line._cmr_describe(), consent="granted")
                 for line in lines
             ]
         )
         return lines
 
     def write(self, vals):
-        before = self._cmr_snapshot()
+        before = {line.id: (line.partner_id, line._cmr_describe()) for line in self}
         res = super().write(vals)
         entries = []
         for line in self:
             old_partner, old_value = before[line.id]
             new_value = line._cmr_describe()
             if old_value != new_value or old_partner != line.partner_id:
-                entries.append(
-                    dict(
-                        line._cmr_consent_values(),
-                        partner_id=line.partner_id.id,
-                        item=line._description,
-                        field_name=line._name,
-                        old_value=old_value,
-                        new_value=new_value,
-                    )
-                )
+                entries.append(line._cmr_entry(old_value, new_value))
         self.env["cmr.charter.log"]._cmr_log(entries)
         return res
 
     def unlink(self):
         entries = [
-            dict(
-                line._cmr_consent_values(),
-                partner_id=line.partner_id.id,
-                item=line._description,
-                field_name=line._name,
-                old_value=line._cmr_describe(),
-                consent="withdrawn" if line._cmr_consent_values() else False,
-            )
+            line._cmr_entry(old_value=line._cmr_describe(), consent="withdrawn")
             for line in self
             if line.partner_id.exists()
         ]

@@ -122,23 +122,21 @@ class ResPartner(models.Model):
             prefs = partner.cmr_channel_pref_ids.sorted(lambda p: (p.sequence, p.id))
             partner.cmr_preferred_channel_id = prefs[:1].channel_id
 
-    def _compute_cmr_charter_log_count(self):
+    def _cmr_count_by_partner(self, model):
         counts = dict(
-            self.env["cmr.charter.log"]._read_group(
+            self.env[model]._read_group(
                 [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
             )
         )
-        for partner in self:
-            partner.cmr_charter_log_count = counts.get(partner._origin, 0)
+        return {partner: counts.get(partner._origin, 0) for partner in self}
+
+    def _compute_cmr_charter_log_count(self):
+        for partner, count in self._cmr_count_by_partner("cmr.charter.log").items():
+            partner.cmr_charter_log_count = count
 
     def _compute_cmr_contact_count(self):
-        counts = dict(
-            self.env["cmr.contact"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        for partner in self:
-            partner.cmr_contact_count = counts.get(partner._origin, 0)
+        for partner, count in self._cmr_count_by_partner("cmr.contact").items():
+            partner.cmr_contact_count = count
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -253,23 +251,20 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-    def action_cmr_view_charter_log(self):
+    def _cmr_partner_action(self, xmlid):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "cmr_module.cmr_charter_log_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
 
+    def action_cmr_view_charter_log(self):
+        self.ensure_one()
+        return self._cmr_partner_action("cmr_module.cmr_charter_log_action")
+
     def action_cmr_view_contacts(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "cmr_module.cmr_contact_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
+        return self._cmr_partner_action("cmr_module.cmr_contact_action")
 
     def _cmr_export_charter(self):
         """Everything the charter holds about the customer, for the download."""

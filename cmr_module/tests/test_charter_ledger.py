@@ -1,9 +1,6 @@
-from psycopg2 import IntegrityError
-
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from .common import CmrCase
 
@@ -67,14 +64,6 @@ class TestCharterLedger(CmrCase):
                 ledger.unlink()
         self.assertNotEqual(line.new_value, "forged")
         self.assertTrue(line.exists())
-
-    def test_customer_with_ledger_cannot_be_deleted(self):
-        with (
-            self.assertRaises(IntegrityError),
-            mute_logger("odoo.sql_db"),
-            self.env.cr.savepoint(),
-        ):
-            self.collector.unlink()
 
     def test_staff_change_notifies_the_customer(self):
         contacts = self.env["cmr.contact"].search(
