@@ -72,10 +72,10 @@ class CmrCharterLog(models.Model):
             return "import"
         if not request:
             return "system"
-        path = request.httprequest.path
-        if path.startswith(API_PATHS):
+        if request.httprequest.path.startswith(API_PATHS):
             return "api"
-        return "backend"
+        # Customers change their own partner through portal pages only.
+        return "portal" if self.env.user.share else "backend"
 
     def write(self, vals):  # pylint: disable=method-required-super
         # Append-only: a correction is a new line, never an edit.

@@ -2,3 +2,4 @@ from . import test_contact_gate
 from . import test_charter_ledger
 from . import test_contact_send
 from . import test_portal
+from . import test_security
