@@ -60,7 +60,7 @@ db-start:
 	@tools/pg.sh ensure
 
 db-status:
-	@tools/pg.sh status
+	@tools/pg.sh status || true
 
 stop-db:
 	@tools/pg.sh stop

@@ -102,7 +102,18 @@ pg_env() {
 
 pg_running() {
     [ -f "$PGDATA_DIR/PG_VERSION" ] || return 1
-    pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1
+    pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1 || return 1
+    # pg_ctl trusts any live process whose pid is in postmaster.pid; after a
+    # reboot that pid may belong to something else: drop such a stale file.
+    local pid comm
+    pid=$(head -n 1 "$PGDATA_DIR/postmaster.pid" 2>/dev/null) || return 0
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 0
+    case $comm in
+        postgres* | postmaster*) return 0 ;;
+    esac
+    cmr_say "stale $PGDATA_DIR/postmaster.pid (pid $pid is $comm): removing it"
+    rm -f "$PGDATA_DIR/postmaster.pid"
+    return 1
 }
 
 pg_initdb() {
