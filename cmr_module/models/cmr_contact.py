@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
@@ -168,13 +170,22 @@ class CmrContact(models.Model):
             released = contacts.filtered(
                 lambda c, a=answers: a[c.partner_id.id]["allowed"]
             )
+            # One write per new (state, reason, next try), not per contact.
+            updates = defaultdict(lambda: self.browse())
             for contact in contacts - released:
                 answer = answers[contact.partner_id.id]
-                contact.write(
+                key = (
+                    "queued" if answer["next_allowed"] else "refused",
+                    answer["reason"],
+                    answer["next_allowed"],
+                )
+                updates[key] |= contact
+            for (state, reason, next_allowed), waiting in updates.items():
+                waiting.write(
                     {
-                        "state": "queued" if answer["next_allowed"] else "refused",
-                        "refusal_reason": answer["reason"],
-                        "scheduled_date": answer["next_allowed"],
+                        "state": state,
+                        "refusal_reason": reason,
+                        "scheduled_date": next_allowed,
                     }
                 )
             # Two contacts for the same customer may not both pass one cap.

@@ -3,7 +3,7 @@ import io
 import re
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
 from ..tools.contact_gate import ContactGate
@@ -243,6 +243,10 @@ class ResPartner(models.Model):
         The whole recordset is answered with a few set-based queries, so it
         can be called on the whole customer base at once.
         """
+        # The answer reveals the charters of the partners asked about.
+        if not self.env.su and not self.env.user._is_internal():
+            raise AccessError(self.env._("Only employees may ask the contact gate."))
+        self.check_access("read")
         channel = self.env["cmr.channel"]._cmr_get(channel)
         topic = self.env["cmr.topic"]._cmr_get(topic) if topic else None
         gate = ContactGate(self.env, channel, topic, moment)

@@ -96,3 +96,12 @@ class TestCmrSecurity(CmrCase):
         self.assertNotIn("cmr_charter_log_count", views["views"]["form"]["arch"])
         views = self.Partner.with_user(self.cmr_user).get_views([(False, "form")])
         self.assertIn("cmr_charter_log_count", views["views"]["form"]["arch"])
+
+    def test_portal_user_cannot_ask_the_gate(self):
+        portal = new_test_user(
+            self.env, login="cmr_gate_portal", groups="base.group_portal"
+        )
+        with self.assertRaises(AccessError):
+            self.collector.with_user(portal).cmr_check_contact("wechat")
+        answer = self.collector.with_user(self.cmr_user).cmr_check_contact("wechat")
+        self.assertIn(self.collector.id, answer)
