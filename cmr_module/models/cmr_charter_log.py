@@ -102,8 +102,6 @@ class CmrCharterLog(models.Model):
 
     def _cmr_notify_customers(self):
         """Tell each customer what staff changed in their charter."""
-        for partner in self.partner_id:
-            if self.env.user.partner_id == partner:
-                continue
-            changes = self.filtered(lambda line, p=partner: line.partner_id == p)
-            self.env["cmr.contact"]._cmr_notify_charter_change(partner, changes)
+        lines = self.filtered(lambda line: line.partner_id != self.env.user.partner_id)
+        if lines:
+            self.env["cmr.contact"]._cmr_notify_charter_change(lines)

@@ -87,8 +87,10 @@ class CmrContact(models.Model):
     def _cmr_send(self, partners, channel, topic, subject, body, origin=None):
         """Send ``subject``/``body`` to each partner if the gate allows it now.
 
-        Refused contacts that time will allow are queued for the next allowed
-        moment; the others are kept as refused. Returns the contacts.
+        ``subject`` and ``body`` are one text for all, or dicts keyed by
+        partner id. Refused contacts that time will allow are queued for the
+        next allowed moment; the others are kept as refused. Returns the
+        contacts.
         """
         channel = self.env["cmr.channel"]._cmr_get(channel)
         topic = (
@@ -104,8 +106,10 @@ class CmrContact(models.Model):
                 "company_id": (partner.company_id or self.env.company).id,
                 "channel_id": channel.id,
                 "topic_id": topic.id,
-                "subject": subject,
-                "body": body,
+                "subject": subject[partner.id]
+                if isinstance(subject, dict)
+                else subject,
+                "body": body[partner.id] if isinstance(body, dict) else body,
                 "date": now,
                 "res_model": origin and origin._name,
                 "res_id": origin and origin.id,
@@ -220,17 +224,38 @@ class CmrContact(models.Model):
     # Messages of this addon
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_notify_charter_change(self, partner, ledger_lines):
-        """Tell the customer that staff changed their charter."""
+    def _cmr_notify_charter_change(self, ledger_lines):
+        """Tell customers, each in their language and on their preferred
+        channel, what staff changed in their charter."""
         topic = self.env.ref(
             "cmr_module.cmr_topic_relationship", raise_if_not_found=False
         )
-        channel = partner.cmr_preferred_channel_id or self.env["cmr.channel"].search(
+        default_channel = self.env["cmr.channel"].search(
             [("accepted_by_default", "=", True)], limit=1
         )
-        if not topic or not channel:
+        if not topic:
             return self.browse()
-        partner_lang = partner.with_context(lang=partner.lang or self.env.lang)
+        by_channel = defaultdict(lambda: self.env["res.partner"])
+        for partner in ledger_lines.partner_id:
+            channel = partner.cmr_preferred_channel_id or default_channel
+            if channel:
+                by_channel[channel] |= partner
+        contacts = self.browse()
+        for channel, partners in by_channel.items():
+            subjects, bodies = {}, {}
+            for partner in partners:
+                lines = ledger_lines.filtered(
+                    lambda line, p=partner: line.partner_id == p
+                )
+                subjects[partner.id], bodies[partner.id] = (
+                    self._cmr_charter_change_message(partner, lines)
+                )
+            contacts |= self._cmr_send(partners, channel, topic, subjects, bodies)
+        return contacts
+
+    def _cmr_charter_change_message(self, partner, ledger_lines):
+        """Subject and body of the notice, in the customer's language."""
+        env = partner.with_context(lang=partner.lang or self.env.lang).env
         items = Markup("").join(
             Markup("<li>%s: %s → %s</li>")
             % (line.item, line.old_value or "-", line.new_value or "-")
@@ -238,12 +263,11 @@ class CmrContact(models.Model):
         )
         body = Markup("<p>%s</p><ul>%s</ul>") % (
             escape(
-                partner_lang.env._(
+                env._(
                     "%(user)s changed your relationship charter:",
                     user=self.env.user.name,
                 )
             ),
             items,
         )
-        subject = partner_lang.env._("Your relationship charter was updated")
-        return self._cmr_send(partner, channel, topic, subject, body)
+        return env._("Your relationship charter was updated"), body
