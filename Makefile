@@ -46,9 +46,9 @@ lint:
 lint-fix:
 	ruff check --fix .
 	ruff format .
-	-oca-checks-odoo-module --fix --no-exit --disable=prefer-readme-rst cmr_module/__manifest__.py
+	-oca-checks-odoo-module --fix --disable=prefer-readme-rst cmr_module/__manifest__.py
 	-find cmr_module -path '*/i18n*' \( -name '*.po' -o -name '*.pot' \) -type f \
-		-exec oca-checks-po --fix --no-exit {} +
+		-exec oca-checks-po --fix {} +
 
 wheel-check:
 	@tools/wheel_check.sh
