@@ -22,6 +22,8 @@ CHARTER_FIELDS = (
 )
 # Blank rows the portal form offers for new windows and important dates.
 PORTAL_EXTRA_ROWS = 2
+# Latest ledger lines shown under the portal form (the download has them all).
+PORTAL_LEDGER_LINES = 50
 HOUR_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 # Set by defaults on every new partner: only their later changes are logged.
@@ -348,6 +350,9 @@ class ResPartner(models.Model):
             "timezones": self._fields["tz"]._description_selection(self.env),
             "quiet_days_text": "\n".join(
                 str(day.date) for day in self.cmr_quiet_day_ids
+            ),
+            "ledger": self.env["cmr.charter.log"].search(
+                [("partner_id", "=", self.id)], limit=PORTAL_LEDGER_LINES
             ),
         }
 
