@@ -46,15 +46,17 @@ def build(env, count):
         """,
         {"ids": ids, "wechat": channels["wechat"], "email": channels["email"]},
     )
-    # Half have evening windows on weekdays, one across midnight on Friday.
+    # Half have evening windows on weekdays (8 variants) and one across
+    # midnight on Friday (6 variants); a seventh have quiet days (30 variants).
     cr.execute(
         """
         INSERT INTO cmr_contact_window (partner_id, weekday, hour_from, hour_to)
-        SELECT p, d::varchar, 19.0, 21.5
+        SELECT p, d::varchar, 17.0 + (p %% 8) * 0.5, 19.5 + (p %% 8) * 0.5
           FROM unnest(%(ids)s::int[]) AS p, generate_series(0, 3) AS d
          WHERE p %% 2 = 0
         UNION ALL
-        SELECT p, '4', 22.0, 2.0 FROM unnest(%(ids)s::int[]) AS p WHERE p %% 2 = 0
+        SELECT p, '4', 21.0 + (p %% 6) * 0.5, 2.0 FROM unnest(%(ids)s::int[]) AS p
+         WHERE p %% 2 = 0
         """,
         {"ids": ids},
     )
@@ -70,7 +72,8 @@ def build(env, count):
     cr.execute(
         """
         INSERT INTO cmr_quiet_day (partner_id, date)
-        SELECT p, %(day)s::date FROM unnest(%(ids)s::int[]) AS p WHERE p %% 10 = 0
+        SELECT p, %(day)s::date + (p %% 30) FROM unnest(%(ids)s::int[]) AS p
+         WHERE p %% 7 = 0
         """,
         {"ids": ids, "day": MOMENT.date()},
     )

@@ -1,8 +1,9 @@
 """Set-based answer to "may we contact these partners on C about T at W?".
 
-The time-zone arithmetic is done in Python once per distinct time zone, the
-per-partner checks in one SQL statement, and the next allowed moment is only
-searched for partners refused for a reason that time alone will lift.
+The time-zone arithmetic is done in Python once per time zone, the
+per-partner checks in one SQL statement that also groups customers with the
+same answer and the same charter, and the next allowed moment is searched
+once per such group, for the refusals that time alone will lift.
 """
 
 from collections import defaultdict
@@ -12,17 +13,8 @@ import pytz
 
 from odoo import fields
 
-# Order in which refusals are reported: the first that applies wins.
-REASONS = (
-    "do_not_contact",
-    "channel_refused",
-    "topic_not_wanted",
-    "quiet_day",
-    "outside_window",
-    "cap_reached",
-)
-# Refusals that only the customer can lift (no next allowed moment).
-FINAL_REASONS = {"do_not_contact", "channel_refused", "topic_not_wanted"}
+# Refusals that time alone lifts: they come with the next allowed moment.
+TIME_REASONS = ["quiet_day", "outside_window", "cap_reached"]
 # How far ahead the next allowed moment is searched.
 HORIZON_DAYS = 400
 # States of cmr.contact that count against the frequency caps.
@@ -59,9 +51,12 @@ topics AS (
   GROUP BY rel.partner_id
 ),
 quiet AS (
-    SELECT DISTINCT q.partner_id
+    SELECT q.partner_id,
+           bool_or(q.date = t.local_date) AS today,
+           array_agg(q.date ORDER BY q.date) AS days
       FROM cmr_quiet_day q
-      JOIN target t ON t.id = q.partner_id AND q.date = t.local_date
+      JOIN target t ON t.id = q.partner_id AND q.date >= t.local_date
+  GROUP BY q.partner_id
 ),
 windows AS (
     SELECT w.partner_id,
@@ -71,7 +66,9 @@ windows AS (
                     AND t.hour >= w.hour_from AND t.hour < w.hour_to
                ELSE (w.weekday::int = t.dow AND t.hour >= w.hour_from)
                     OR (w.weekday::int = (t.dow + 6) %% 7 AND t.hour < w.hour_to)
-           END) AS inside
+           END) AS inside,
+           array_agg(ARRAY[w.weekday::float, w.hour_from, w.hour_to]
+                     ORDER BY w.weekday, w.hour_from, w.hour_to) AS spans
       FROM cmr_contact_window w
       JOIN target t ON t.id = w.partner_id
   GROUP BY w.partner_id
@@ -87,27 +84,53 @@ counts AS (
        AND c.date >= LEAST(t.week_start, t.month_start)
        AND c.date <= %(moment)s
   GROUP BY c.partner_id
+),
+state AS (
+    SELECT t.id,
+           t.tz,
+           t.dnc,
+           CASE WHEN prefs.partner_id IS NULL THEN %(channel_default)s
+                ELSE prefs.accepted END AS channel_ok,
+           CASE WHEN %(topic)s IS NULL THEN TRUE
+                WHEN topics.partner_id IS NULL THEN %(topic_default)s
+                ELSE topics.wanted END AS topic_ok,
+           COALESCE(quiet.today, FALSE) AS quiet_today,
+           COALESCE(windows.inside, TRUE) AS in_window,
+           COALESCE(prefs.cap_week, 0) > 0
+               AND COALESCE(counts.week_count, 0) >= prefs.cap_week AS week_full,
+           COALESCE(prefs.cap_month, 0) > 0
+               AND COALESCE(counts.month_count, 0) >= prefs.cap_month AS month_full,
+           quiet.days,
+           windows.spans
+      FROM target t
+      LEFT JOIN prefs ON prefs.partner_id = t.id
+      LEFT JOIN topics ON topics.partner_id = t.id
+      LEFT JOIN quiet ON quiet.partner_id = t.id
+      LEFT JOIN windows ON windows.partner_id = t.id
+      LEFT JOIN counts ON counts.partner_id = t.id
+),
+answer AS (
+    SELECT id, tz, week_full, month_full, days, spans,
+           CASE WHEN dnc THEN 'do_not_contact'
+                WHEN NOT channel_ok THEN 'channel_refused'
+                WHEN NOT topic_ok THEN 'topic_not_wanted'
+                WHEN quiet_today THEN 'quiet_day'
+                WHEN NOT in_window THEN 'outside_window'
+                WHEN week_full OR month_full THEN 'cap_reached'
+           END AS reason
+      FROM state
 )
-SELECT t.id,
-       t.tz,
-       t.dnc,
-       CASE WHEN prefs.partner_id IS NULL THEN %(channel_default)s
-            ELSE prefs.accepted END AS channel_ok,
-       CASE WHEN %(topic)s IS NULL THEN TRUE
-            WHEN topics.partner_id IS NULL THEN %(topic_default)s
-            ELSE topics.wanted END AS topic_ok,
-       quiet.partner_id IS NOT NULL AS quiet,
-       COALESCE(windows.inside, TRUE) AS in_window,
-       COALESCE(prefs.cap_week, 0) AS cap_week,
-       COALESCE(prefs.cap_month, 0) AS cap_month,
-       COALESCE(counts.week_count, 0) AS week_count,
-       COALESCE(counts.month_count, 0) AS month_count
-  FROM target t
-  LEFT JOIN prefs ON prefs.partner_id = t.id
-  LEFT JOIN topics ON topics.partner_id = t.id
-  LEFT JOIN quiet ON quiet.partner_id = t.id
-  LEFT JOIN windows ON windows.partner_id = t.id
-  LEFT JOIN counts ON counts.partner_id = t.id
+-- Customers with the same answer and the same charter where time matters
+-- come as one row: the next allowed moment is searched once per row.
+SELECT reason,
+       CASE WHEN reason = ANY(%(time_reasons)s) THEN tz END,
+       CASE WHEN reason = ANY(%(time_reasons)s) THEN week_full END,
+       CASE WHEN reason = ANY(%(time_reasons)s) THEN month_full END,
+       CASE WHEN reason = ANY(%(time_reasons)s) THEN days END,
+       CASE WHEN reason = ANY(%(time_reasons)s) THEN spans END,
+       array_agg(id)
+  FROM answer
+ GROUP BY 1, 2, 3, 4, 5, 6
 """
 
 
@@ -190,6 +213,7 @@ class ContactGate:
             topic_default=bool(self.topic and self.topic.wanted_by_default),
             counted_states=COUNTED_STATES,
             moment=self.moment,
+            time_reasons=TIME_REASONS,
         )
         # The planner overestimates this query; compiling it (JIT) would cost
         # more than running it.
@@ -197,87 +221,33 @@ class ContactGate:
         jit = cr.fetchone()[0]
         cr.execute("SELECT set_config('jit', 'off', true)")
         cr.execute(GATE_QUERY, params)
-        rows = cr.dictfetchall()
+        groups = cr.fetchall()
         cr.execute("SELECT set_config('jit', %s, true)", [jit])
         answers = {}
-        waiting = {}
-        for row in rows:
-            reason = self._reason(row)
-            answers[row["id"]] = {
+        for reason, tz, week_full, month_full, days, spans, ids in groups:
+            next_allowed = False
+            if reason in TIME_REASONS:
+                next_allowed = self._next_allowed(
+                    tz, week_full, month_full, days or [], spans or []
+                )
+            answer = {
                 "allowed": not reason,
                 "reason": reason or False,
-                "next_allowed": False,
+                "next_allowed": next_allowed,
             }
-            if reason and reason not in FINAL_REASONS:
-                waiting[row["id"]] = row
-        if waiting:
-            for partner_id, moment in self._next_allowed(waiting).items():
-                answers[partner_id]["next_allowed"] = moment
+            for partner_id in ids:
+                answers[partner_id] = dict(answer)
         return answers
 
-    @staticmethod
-    def _reason(row):
-        if row["dnc"]:
-            return "do_not_contact"
-        if not row["channel_ok"]:
-            return "channel_refused"
-        if not row["topic_ok"]:
-            return "topic_not_wanted"
-        if row["quiet"]:
-            return "quiet_day"
-        if not row["in_window"]:
-            return "outside_window"
-        if (row["cap_week"] and row["week_count"] >= row["cap_week"]) or (
-            row["cap_month"] and row["month_count"] >= row["cap_month"]
-        ):
-            return "cap_reached"
-        return False
-
     # -- next allowed moment ----------------------------------------------
-    def _next_allowed(self, rows):
-        """First allowed moment for each partner refused for a time reason."""
-        cr = self.env.cr
-        ids = list(rows)
-        windows = defaultdict(list)
-        cr.execute(
-            "SELECT partner_id, weekday::int, hour_from, hour_to "
-            "FROM cmr_contact_window WHERE partner_id = ANY(%s)",
-            [ids],
+    def _next_allowed(self, tz, week_full, month_full, days, spans):
+        """First allowed moment (naive UTC) for one charter, or False."""
+        zone = self._zone(tz)
+        windows = [(int(weekday), start, end) for weekday, start, end in spans]
+        local = self._next_local_slot(
+            self._local_now(zone), week_full, month_full, windows, set(days)
         )
-        for partner_id, weekday, hour_from, hour_to in cr.fetchall():
-            windows[partner_id].append((weekday, hour_from, hour_to))
-        quiet_days = defaultdict(set)
-        cr.execute(
-            "SELECT partner_id, date FROM cmr_quiet_day "
-            "WHERE partner_id = ANY(%s) AND date >= %s",
-            [ids, self.moment.date() - timedelta(days=1)],
-        )
-        for partner_id, day in cr.fetchall():
-            quiet_days[partner_id].add(day)
-        # Customers share charters (same zone, windows, quiet days, caps
-        # state): the walk is done once per distinct charter.
-        slots = {}
-        result = {}
-        for partner_id, row in rows.items():
-            week_full = bool(row["cap_week"] and row["week_count"] >= row["cap_week"])
-            month_full = bool(
-                row["cap_month"] and row["month_count"] >= row["cap_month"]
-            )
-            key = (
-                row["tz"],
-                tuple(sorted(windows[partner_id])),
-                tuple(sorted(quiet_days[partner_id])),
-                week_full,
-                month_full,
-            )
-            if key not in slots:
-                zone = self._zone(row["tz"])
-                local = self._next_local_slot(
-                    self._local_now(zone), week_full, month_full, key[1], key[2]
-                )
-                slots[key] = self._to_utc(zone, local) if local else False
-            result[partner_id] = slots[key]
-        return result
+        return self._to_utc(zone, local) if local else False
 
     def _next_local_slot(self, now, week_full, month_full, windows, quiet_days):
         """Walk forward from ``now`` (local, naive) to the first allowed time."""
