@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CmrCase, utc
 
@@ -51,3 +51,16 @@ class TestContactSend(CmrCase):
         )
         with self.assertRaises(UserError):
             contact.unlink()
+
+    def test_send_triggered_by_a_customer_still_asks_the_gate(self):
+        portal = new_test_user(
+            self.env, login="cmr_send_portal", groups="base.group_portal"
+        )
+        # Records as a portal flow has them: in the customer's environment.
+        customer = self.collector.with_user(portal)
+        contact = (
+            self.env["cmr.contact"]
+            .with_user(portal)
+            ._cmr_send(customer, "sms", None, "Promo", "<p>Hi</p>")
+        )
+        self.assertEqual(contact.refusal_reason, "channel_refused")
