@@ -7,11 +7,7 @@ class CmrChannel(models.Model):
     _name = "cmr.channel"
     _inherit = ["cmr.code.mixin"]
     _description = "Contact Channel"
-    _order = "sequence, name"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
     accepted_by_default = fields.Boolean(
         help="Accepted for customers who have not ranked any channel yet.",
     )

@@ -7,7 +7,11 @@ class CmrCodeMixin(models.AbstractModel):
 
     _name = "cmr.code.mixin"
     _description = "CMR Catalogue Entry with a Code"
+    _order = "sequence, name"
 
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
     code = fields.Char(
         required=True,
         help="Technical code that other modules pass to the contact gate.",

@@ -143,15 +143,17 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
+        loggable = [
+            name
+            for name in CHARTER_FIELDS
+            if name not in CHARTER_FIELDS_NOT_LOGGED_AT_CREATE
+        ]
+        labels = self._cmr_selection_labels(loggable)
         entries = []
         for partner, vals in zip(partners, vals_list, strict=True):
-            logged = [
-                name
-                for name in CHARTER_FIELDS
-                if name in vals and name not in CHARTER_FIELDS_NOT_LOGGED_AT_CREATE
-            ]
+            logged = [name for name in loggable if name in vals]
             entries += partner._cmr_charter_entries(
-                {}, partner._cmr_charter_values(logged)
+                {}, partner._cmr_charter_values(logged, labels)
             )
         self.env["cmr.charter.log"]._cmr_log(entries)
         return partners
@@ -160,19 +162,34 @@ class ResPartner(models.Model):
         logged = [name for name in CHARTER_FIELDS if name in vals]
         if not logged:
             return super().write(vals)
-        before = {partner.id: partner._cmr_charter_values(logged) for partner in self}
+        labels = self._cmr_selection_labels(logged)
+        before = {
+            partner.id: partner._cmr_charter_values(logged, labels) for partner in self
+        }
         res = super().write(vals)
         entries = []
         for partner in self:
             entries += partner._cmr_charter_entries(
-                before[partner.id], partner._cmr_charter_values(logged)
+                before[partner.id], partner._cmr_charter_values(logged, labels)
             )
         self.env["cmr.charter.log"]._cmr_log(entries)
         return res
 
-    def _cmr_charter_values(self, field_names):
+    def _cmr_selection_labels(self, field_names):
+        """Labels of the selection fields, computed once for a whole batch
+        (the time zone list alone has hundreds of entries)."""
+        return {
+            name: dict(self._fields[name]._description_selection(self.env))
+            for name in field_names
+            if self._fields[name].type == "selection"
+        }
+
+    def _cmr_charter_values(self, field_names, labels=None):
         """Charter values of one partner, as comparable, printable values."""
         self.ensure_one()
+        labels = (
+            labels if labels is not None else self._cmr_selection_labels(field_names)
+        )
         values = {}
         for name in field_names:
             field = self._fields[name]
@@ -180,8 +197,7 @@ class ResPartner(models.Model):
             if field.type == "many2many":
                 values[name] = {record.id: record.display_name for record in value}
             elif field.type == "selection":
-                labels = dict(field._description_selection(self.env))
-                values[name] = labels.get(value, "") if value else ""
+                values[name] = labels[name].get(value, "") if value else ""
             elif field.type == "boolean":
                 values[name] = self.env._("Yes") if value else self.env._("No")
             elif field.type == "date":
