@@ -10,3 +10,11 @@ from . import cmr_important_date
 from . import cmr_charter_log
 from . import cmr_contact
 from . import res_partner
+from . import cmr_customer_category
+from . import cmr_tier_ladder
+from . import cmr_tier
+from . import cmr_score_criterion
+from . import cmr_score_rating
+from . import cmr_partner_tier
+from . import cmr_tier_history
+from . import cmr_tier_run

@@ -87,10 +87,11 @@ class CmrContact(models.Model):
     def _cmr_send(self, partners, channel, topic, subject, body, origin=None):
         """Send ``subject``/``body`` to each partner if the gate allows it now.
 
-        ``subject`` and ``body`` are one text for all, or dicts keyed by
-        partner id. Refused contacts that time will allow are queued for the
-        next allowed moment; the others are kept as refused. Returns the
-        contacts, as superuser.
+        ``subject``, ``body`` and ``origin`` (the record the contact is
+        about) are one value for all, or dicts keyed by partner id. Refused
+        contacts that time will allow are queued for the next allowed
+        moment; the others are kept as refused. Returns the contacts, as
+        superuser.
         """
         channel = self.env["cmr.channel"]._cmr_get(channel)
         topic = (
@@ -104,6 +105,7 @@ class CmrContact(models.Model):
         vals_list = []
         for partner in partners:
             answer = answers[partner.id]
+            source = origin.get(partner.id) if isinstance(origin, dict) else origin
             vals = {
                 "partner_id": partner.id,
                 "company_id": (partner.company_id or self.env.company).id,
@@ -114,8 +116,8 @@ class CmrContact(models.Model):
                 else subject,
                 "body": body[partner.id] if isinstance(body, dict) else body,
                 "date": now,
-                "res_model": origin and origin._name,
-                "res_id": origin and origin.id,
+                "res_model": source and source._name,
+                "res_id": source and source.id,
             }
             if not answer["allowed"]:
                 vals.update(
@@ -254,6 +256,46 @@ class CmrContact(models.Model):
                     self._cmr_charter_change_message(partner, lines)
                 )
             contacts |= self._cmr_send(partners, channel, topic, subjects, bodies)
+        return contacts
+
+    @api.model
+    def _cmr_notify_tier_change(self, history):
+        """Tell customers their new tier, through the gate, on their preferred
+        channel, with the ladder's template rendered in their language."""
+        by_ladder = defaultdict(lambda: self.env["cmr.tier.history"])
+        for line in history:
+            by_ladder[line.ladder_id] |= line
+        default_channel = self.env["cmr.channel"].search(
+            [("accepted_by_default", "=", True)], limit=1
+        )
+        contacts = self.browse()
+        for ladder, lines in by_ladder.items():
+            template = ladder.notice_template_id
+            if not template or not ladder.notify_topic_id:
+                continue
+            lines = lines.sudo()
+            subjects = template._render_field("subject", lines.ids, compute_lang=True)
+            bodies = template._render_field("body_html", lines.ids, compute_lang=True)
+            by_channel = defaultdict(lambda: self.env["res.partner"])
+            subject_by_partner, body_by_partner, origin = {}, {}, {}
+            for line in lines:
+                partner = line.partner_id
+                channel = partner.cmr_preferred_channel_id or default_channel
+                if not channel:
+                    continue
+                by_channel[channel] |= partner
+                subject_by_partner[partner.id] = subjects[line.id]
+                body_by_partner[partner.id] = bodies[line.id]
+                origin[partner.id] = line
+            for channel, partners in by_channel.items():
+                contacts |= self._cmr_send(
+                    partners,
+                    channel,
+                    ladder.notify_topic_id,
+                    subject_by_partner,
+                    body_by_partner,
+                    origin=origin,
+                )
         return contacts
 
     def _cmr_charter_change_message(self, partner, ledger_lines):

@@ -1,0 +1,142 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+HISTORY_REASONS = [
+    ("evaluation", "Evaluation"),
+    ("manual", "Manual change"),
+    ("lock", "Lock"),
+    ("unlock", "Unlock"),
+]
+
+
+class CmrTierHistory(models.Model):
+    """Append-only history of customers' tiers: every move, and why.
+
+    Lines are written by the re-evaluation (in bulk) and by the tier-change
+    wizard; nobody can change or delete them.
+    """
+
+    _name = "cmr.tier.history"
+    _description = "Tier History Line"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        # Lines go only with the customer record itself (erasure, uninstall).
+        ondelete="cascade",
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    ladder_id = fields.Many2one(
+        "cmr.tier.ladder", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    run_id = fields.Many2one(
+        "cmr.tier.run", string="Evaluation Run", index=True, readonly=True
+    )
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Changed by",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
+    )
+    from_tier_id = fields.Many2one(
+        "cmr.tier", string="From", readonly=True, ondelete="restrict"
+    )
+    to_tier_id = fields.Many2one(
+        "cmr.tier", string="To", readonly=True, ondelete="restrict"
+    )
+    direction = fields.Selection(
+        [
+            ("initial", "First tier"),
+            ("up", "Up"),
+            ("down", "Down"),
+            ("same", "Same tier"),
+        ],
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    reason = fields.Selection(HISTORY_REASONS, required=True, readonly=True)
+    note = fields.Char(readonly=True)
+    score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
+    breakdown = fields.Json(readonly=True)
+    revenue = fields.Monetary(readonly=True)
+    customer_count = fields.Integer(
+        string="Customers", default=1, readonly=True, aggregator="sum"
+    )
+
+    upgrade_path = fields.Char(
+        compute="_compute_upgrade_path",
+        help="What the customer needs for the next tier, as of now.",
+    )
+
+    @api.depends_context("lang")
+    def _compute_upgrade_path(self):
+        standings = self.env["cmr.partner.tier"].search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("ladder_id", "in", self.ladder_id.ids),
+            ]
+        )
+        by_key = {(s.partner_id, s.ladder_id): s for s in standings}
+        for line in self:
+            standing = by_key.get((line.partner_id, line.ladder_id))
+            line.upgrade_path = standing.upgrade_path if standing else False
+
+    def write(self, vals):
+        raise UserError(
+            self.env._(
+                "The tier history cannot be changed: every move is kept as it "
+                "was. Change the tier again instead."
+            )
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Tier history lines cannot be deleted."))
+
+    @api.model
+    def _cmr_direction(self, from_tier, to_tier):
+        if not from_tier:
+            return "initial"
+        if from_tier == to_tier:
+            return "same"
+        key = (from_tier.sequence, from_tier.id) > (to_tier.sequence, to_tier.id)
+        return "up" if key else "down"
+
+    @api.model
+    def _cmr_record(self, moves):
+        """Create history lines for staff moves (wizard, unlock).
+
+        ``moves``: dicts with ``standing``, ``to_tier``, ``reason`` and
+        optionally ``note``. Returns the lines.
+        """
+        return self.create(
+            [
+                {
+                    "partner_id": move["standing"].partner_id.id,
+                    "company_id": move["standing"].company_id.id,
+                    "ladder_id": move["standing"].ladder_id.id,
+                    "from_tier_id": move["standing"].tier_id.id,
+                    "to_tier_id": move["to_tier"].id,
+                    "direction": self._cmr_direction(
+                        move["standing"].tier_id, move["to_tier"]
+                    ),
+                    "reason": move["reason"],
+                    "note": move.get("note"),
+                    "score": move["standing"].score,
+                    "breakdown": move["standing"].breakdown,
+                    "revenue": move["standing"].revenue,
+                }
+                for move in moves
+            ]
+        )

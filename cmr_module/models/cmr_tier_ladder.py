@@ -1,0 +1,392 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools.tier_evaluation import TierEvaluation
+
+_logger = logging.getLogger(__name__)
+# Tier-change notices are sent by batches of this many customers.
+NOTICE_BATCH = 500
+
+
+class CmrTierLadder(models.Model):
+    """How a company scores its customers and turns scores into tiers.
+
+    A company may keep several ladders (Gold / Ordinary / Low, or VIP / Care /
+    Adapt / Indifferent) but uses one at a time: the active one.
+    """
+
+    _name = "cmr.tier.ladder"
+    _description = "Tier Ladder"
+    _order = "company_id, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    method = fields.Selection(
+        [
+            ("threshold", "Score thresholds"),
+            ("percentile", "Rank percentiles (by score)"),
+            ("pareto", "Pareto share of revenue"),
+        ],
+        required=True,
+        default="threshold",
+        help="Score thresholds: a customer reaches a tier with a score at or "
+        "above its threshold.\n"
+        "Rank percentiles: customers ranked by score; the tier holds the top X %.\n"
+        "Pareto: customers ranked by revenue; the tier holds those that bring "
+        "the first X % of the revenue.\n"
+        "Customers with the same score (or revenue) always share a tier.",
+    )
+    tier_ids = fields.One2many("cmr.tier", "ladder_id", string="Tiers", copy=True)
+    criterion_ids = fields.One2many(
+        "cmr.score.criterion", "ladder_id", string="Scoring Criteria", copy=True
+    )
+    window_months = fields.Integer(
+        string="Rolling Window (months)",
+        default=12,
+        required=True,
+        help="Invoices, orders and referrals of this many months count.",
+    )
+    downgrade_policy = fields.Selection(
+        [
+            ("consecutive", "After consecutive evaluations below"),
+            ("grace", "After a grace period"),
+        ],
+        required=True,
+        default="consecutive",
+        help="Upgrades apply at once; downgrades wait, so that one weak month "
+        "does not move a customer down.",
+    )
+    downgrade_after = fields.Integer(
+        string="Evaluations Below",
+        default=2,
+        help="Move a customer down after this many evaluations in a row below "
+        "the tier (1 = at once).",
+    )
+    grace_days = fields.Integer(
+        string="Grace Period (days)",
+        default=60,
+        help="Move a customer down when they have stayed below the tier this "
+        "many days.",
+    )
+    notify_topic_id = fields.Many2one(
+        "cmr.topic",
+        string="Notice Topic",
+        default=lambda self: self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        ),
+        help="The topic of the tier-change notice; the contact gate checks it.",
+    )
+    notice_template_id = fields.Many2one(
+        "mail.template",
+        string="Notice Template",
+        domain=[("model", "=", "cmr.tier.history")],
+        default=lambda self: self.env.ref(
+            "cmr_module.mail_template_cmr_tier_change", raise_if_not_found=False
+        ),
+    )
+
+    @api.constrains("active", "company_id")
+    def _check_one_active_per_company(self):
+        for ladder in self.filtered("active"):
+            if self.search_count(
+                [
+                    ("company_id", "=", ladder.company_id.id),
+                    ("id", "!=", ladder.id),
+                ]
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s already uses another tier ladder. Archive "
+                        "it first, or use the button “Use this ladder”.",
+                        company=ladder.company_id.name,
+                    )
+                )
+
+    run_ids = fields.One2many("cmr.tier.run", "ladder_id", string="Runs")
+    run_count = fields.Integer(compute="_compute_counts")
+    customer_count = fields.Integer(string="Customers", compute="_compute_counts")
+    last_run_date = fields.Datetime(compute="_compute_counts")
+
+    def _compute_counts(self):
+        runs = {
+            ladder: (count, last)
+            for ladder, count, last in self.env["cmr.tier.run"]._read_group(
+                [("ladder_id", "in", self.ids)], ["ladder_id"], ["__count", "date:max"]
+            )
+        }
+        customers = dict(
+            self.env["cmr.partner.tier"]._read_group(
+                [("ladder_id", "in", self.ids)], ["ladder_id"], ["__count"]
+            )
+        )
+        for ladder in self:
+            ladder.run_count, ladder.last_run_date = runs.get(ladder, (0, False))
+            ladder.customer_count = customers.get(ladder, 0)
+
+    @api.constrains("tier_ids", "method")
+    def _check_tier_bounds(self):
+        for ladder in self:
+            bounds = ladder._cmr_ordered_tiers().mapped("bound")
+            if ladder.method == "threshold":
+                if any(b < 0 for b in bounds) or any(
+                    upper <= lower
+                    for upper, lower in zip(bounds, bounds[1:], strict=False)
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "Ladder %(ladder)s: score thresholds must fall strictly "
+                            "from the best tier to the last, and not be negative "
+                            "(they are: %(bounds)s).",
+                            ladder=ladder.name,
+                            bounds=", ".join(f"{b:g}" for b in bounds),
+                        )
+                    )
+                continue
+            if any(not 0 < b <= 100 for b in bounds) or any(
+                upper >= lower for upper, lower in zip(bounds, bounds[1:], strict=False)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Ladder %(ladder)s: percentiles are between 0 and 100 and "
+                        "rise strictly from the best tier to the last (they are: "
+                        "%(bounds)s).",
+                        ladder=ladder.name,
+                        bounds=", ".join(f"{b:g}" for b in bounds),
+                    )
+                )
+
+    @api.constrains("criterion_ids")
+    def _check_weights(self):
+        for ladder in self:
+            totals = {}
+            for criterion in ladder.criterion_ids:
+                key = criterion.category_id
+                totals[key] = totals.get(key, 0.0) + criterion.weight
+            for category, total in totals.items():
+                if abs(total - 100.0) > 0.01:
+                    raise ValidationError(
+                        self.env._(
+                            "Ladder %(ladder)s: the weights of %(set)s sum to "
+                            "%(total)s %%, not 100 %%.",
+                            ladder=ladder.name,
+                            set=category.name or self.env._("the default criteria"),
+                            total=f"{total:g}",
+                        )
+                    )
+            kinds = [(c.category_id, c.kind) for c in ladder.criterion_ids]
+            if len(kinds) != len(set(kinds)):
+                raise ValidationError(
+                    self.env._(
+                        "Ladder %(ladder)s: a criterion appears twice in one set.",
+                        ladder=ladder.name,
+                    )
+                )
+
+    @api.constrains("window_months", "downgrade_after", "grace_days")
+    def _check_positive_settings(self):
+        for ladder in self:
+            if ladder.window_months < 1:
+                raise ValidationError(
+                    self.env._("The rolling window must be at least one month.")
+                )
+            if ladder.downgrade_after < 1 or ladder.grace_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "A downgrade needs at least one evaluation below and a "
+                        "grace period of zero days or more."
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_reevaluate(self):
+        """Re-evaluate now (managers)."""
+        self.ensure_one()
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise UserError(
+                self.env._("Only CMR managers can re-evaluate the customers' tiers.")
+            )
+        run = self.sudo()._cmr_evaluate(trigger="manual")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "cmr.tier.run",
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_use_ladder(self):
+        """Make this ladder the company's one in use."""
+        self.ensure_one()
+        self.search(
+            [("company_id", "=", self.company_id.id), ("id", "!=", self.id)]
+        ).action_archive()
+        self.action_unarchive()
+
+    def action_view_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "cmr_module.cmr_tier_run_action"
+        )
+        action["domain"] = [("ladder_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_view_standings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "cmr_module.cmr_partner_tier_action"
+        )
+        action["domain"] = [("ladder_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_current(self, company=None):
+        """The ladder the company uses now (may be empty)."""
+        company = company or self.env.company
+        return self.search([("company_id", "=", company.id)], limit=1)
+
+    def _cmr_ordered_tiers(self):
+        """Tiers from the best to the last."""
+        self.ensure_one()
+        return self.tier_ids.sorted(lambda t: (t.sequence, t.id))
+
+    def _cmr_criteria_for(self, category):
+        """The criteria that score a customer of ``category``."""
+        self.ensure_one()
+        own = self.criterion_ids.filtered(lambda c: c.category_id == category)
+        if category and own:
+            return own
+        return self.criterion_ids.filtered(lambda c: not c.category_id)
+
+    def _cmr_check_ready(self):
+        self.ensure_one()
+        if not self.tier_ids:
+            raise UserError(
+                self.env._("Ladder %(ladder)s has no tiers.", ladder=self.name)
+            )
+        if not self.criterion_ids.filtered(lambda c: not c.category_id):
+            raise UserError(
+                self.env._(
+                    "Ladder %(ladder)s needs default scoring criteria (with no "
+                    "category).",
+                    ladder=self.name,
+                )
+            )
+
+    def _cmr_evaluate(self, trigger="manual", today=None):
+        """Re-evaluate this ladder's customers and tell those who moved."""
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        run, moved_ids = TierEvaluation(self, today).run(trigger)
+        history = self.env["cmr.tier.history"].browse(moved_ids)
+        notices = 0
+        for start in range(0, len(history), NOTICE_BATCH):
+            batch = history[start : start + NOTICE_BATCH]
+            notices += len(self.env["cmr.contact"]._cmr_notify_tier_change(batch))
+        run.notice_count = notices
+        _logger.info(
+            "Tier ladder %s: %s customers, %s changes, %s notices in %.2fs",
+            self.name,
+            run.customer_count,
+            run.change_count,
+            notices,
+            run.duration,
+        )
+        return run
+
+    @api.model
+    def _cmr_load_demo_story(self):
+        """Demo data only: a year of invoices and payments, then three monthly
+        evaluations, so that one customer moves up and one moves down."""
+        ref = self.env.ref
+        ladder = ref("cmr_module.cmr_tier_ladder_gold")
+        product = ref("cmr_module.cmr_product_natural_gas")
+        today = fields.Date.context_today(self)
+        # (customer, invoiced months/days ago, amount, days to pay or None)
+        plan = [
+            ("cmr_partner_huadong", relativedelta(months=13, days=15), 60000, 0),
+            ("cmr_partner_huadong", relativedelta(months=5), 6000, 20),
+            ("cmr_partner_huadong", relativedelta(months=2), 20000, 0),
+            ("cmr_partner_wang_ming", relativedelta(months=8), 3000, 0),
+            ("cmr_partner_wang_ming", relativedelta(months=3), 2000, 0),
+            ("cmr_partner_wang_ming", relativedelta(days=10), 40000, 2),
+            ("cmr_partner_alice_chen", relativedelta(months=6), 12000, 0),
+            ("cmr_partner_robert_miller", relativedelta(months=4), 1500, 35),
+            ("cmr_partner_zhang_wei", relativedelta(months=7), 150000, 0),
+            ("cmr_partner_huang_li", relativedelta(months=9), 8000, None),
+        ]
+        moves = self.env["account.move"]
+        for xmlid, age, amount, __ in plan:
+            moves |= moves.create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": ref(f"cmr_module.{xmlid}").id,
+                    "invoice_date": today - age,
+                    "invoice_date_due": today - age,
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": amount / product.list_price,
+                                "price_unit": product.list_price,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        moves.action_post()
+        for move, (__, age, __, days_to_pay) in zip(moves, plan, strict=True):
+            if days_to_pay is None:
+                continue
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=move.ids
+            ).create(
+                {"payment_date": today - age + relativedelta(days=days_to_pay)}
+            )._create_payments()
+        for months in (2, 1, 0):
+            ladder._cmr_evaluate(
+                trigger="cron", today=today - relativedelta(months=months)
+            )
+
+    @api.model
+    def _cron_reevaluate(self):
+        """Scheduled re-evaluation: one ladder per call, progress reported.
+
+        A ladder already evaluated today is skipped, so the cron framework
+        can call again until none remain.
+        """
+        today = fields.Date.context_today(self)
+        done_today = (
+            self.env["cmr.tier.run"].search([("evaluation_date", "=", today)]).ladder_id
+        )
+        ladders = self.search([("id", "not in", done_today.ids)], order="id")
+        for index, ladder in enumerate(ladders):
+            try:
+                with self.env.cr.savepoint():
+                    ladder._cmr_evaluate(trigger="cron", today=today)
+            except UserError as error:
+                # Not ready, or already running: the next ladder goes on.
+                _logger.warning("Tier ladder %s not evaluated: %s", ladder.name, error)
+                continue
+            self.env["ir.cron"]._notify_progress(
+                done=1, remaining=len(ladders) - index - 1
+            )
+            return
+        self.env["ir.cron"]._notify_progress(done=0, remaining=0)

@@ -1,0 +1,508 @@
+"""Set-based re-evaluation of a tier ladder.
+
+Everything that touches many customers is one SQL statement: the metrics
+(invoices, margins, payments, orders, ratings, referrals) are aggregated in
+one pass into a temporary table, scores and tiers are computed with window
+functions, and only the standings that change are updated. Python holds the
+ids of the customers whose tier moved, nothing per customer otherwise.
+"""
+
+import time as timer
+from datetime import datetime, time
+
+import psycopg2.errors
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Customers of the company and their raw metrics over the rolling window.
+METRICS_QUERY = """
+CREATE TEMP TABLE cmr_tier_eval ON COMMIT DROP AS
+WITH customers AS (
+    SELECT p.id AS partner_id, p.cmr_category_id AS category_id,
+           CASE WHEN p.cmr_category_id = ANY(%(own_sets)s::int[])
+                THEN p.cmr_category_id ELSE 0 END AS set_id
+      FROM res_partner p
+     WHERE p.active
+       AND p.id = p.commercial_partner_id
+       AND (p.company_id IS NULL OR p.company_id = %(company_id)s)
+       AND (p.customer_rank > 0 OR p.cmr_category_id IS NOT NULL
+            OR p.id IN (SELECT partner_id FROM cmr_partner_tier
+                         WHERE ladder_id = %(ladder_id)s))
+),
+revenue AS (
+    SELECT m.commercial_partner_id AS partner_id,
+           SUM(m.amount_untaxed_signed) AS revenue
+      FROM account_move m
+     WHERE m.company_id = %(company_id)s
+       AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND m.invoice_date BETWEEN %(date_from)s AND %(today)s
+     GROUP BY m.commercial_partner_id
+),
+margin AS (
+    -- Product lines whose cost is known; credit notes count negative.
+    SELECT m.commercial_partner_id AS partner_id,
+           SUM(-l.balance - CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                 * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
+           ) AS margin
+      FROM account_move m
+      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'
+      JOIN product_product pp ON pp.id = l.product_id
+     WHERE %(use_margin)s
+       AND m.company_id = %(company_id)s
+       AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND m.invoice_date BETWEEN %(date_from)s AND %(today)s
+       AND (pp.standard_price ->> %(company_key)s)::numeric > 0
+     GROUP BY m.commercial_partner_id
+),
+due AS (
+    -- Invoices that fell due in the window: paid (fully reconciled) when?
+    SELECT m.commercial_partner_id AS partner_id,
+           m.invoice_date_due AS due_date,
+           bool_and(l.reconciled) AS paid,
+           MAX(apr.max_date) AS paid_date
+      FROM account_move m
+      JOIN account_move_line l ON l.move_id = m.id
+      JOIN account_account a
+        ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+      LEFT JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+     WHERE %(use_payments)s
+       AND m.company_id = %(company_id)s
+       AND m.state = 'posted'
+       AND m.move_type = 'out_invoice'
+       AND m.invoice_date_due >= %(date_from)s
+       AND m.invoice_date_due < %(today)s
+     GROUP BY m.id
+),
+payments AS (
+    SELECT partner_id,
+           COUNT(*) FILTER (WHERE paid AND paid_date <= due_date) * 100.0
+             / COUNT(*) AS ontime_rate,
+           AVG(GREATEST(0, CASE WHEN paid THEN LEAST(paid_date, %(today)s)
+                                ELSE %(today)s END - due_date)) AS days_late
+      FROM due
+     GROUP BY partner_id
+),
+sales AS (
+    SELECT sp.commercial_partner_id AS partner_id,
+           SUM(so.amount_untaxed / NULLIF(so.currency_rate, 0)) AS sales
+      FROM sale_order so
+      JOIN res_partner sp ON sp.id = so.partner_id
+     WHERE %(use_sales)s
+       AND so.company_id = %(company_id)s
+       AND so.state = 'sale'
+       AND so.date_order >= %(date_from)s
+       AND so.date_order < %(day_after)s
+     GROUP BY sp.commercial_partner_id
+),
+latest_rating AS (
+    SELECT DISTINCT ON (rp.commercial_partner_id, r.kind)
+           rp.commercial_partner_id AS partner_id, r.kind, r.value
+      FROM cmr_score_rating r
+      JOIN res_partner rp ON rp.id = r.partner_id
+     WHERE %(use_ratings)s AND r.company_id = %(company_id)s
+     ORDER BY rp.commercial_partner_id, r.kind, r.date DESC, r.id DESC
+),
+ratings AS (
+    SELECT partner_id,
+           MAX(value) FILTER (WHERE kind = 'compliance') AS compliance,
+           MAX(value) FILTER (WHERE kind = 'influence') AS influence
+      FROM latest_rating
+     GROUP BY partner_id
+),
+referrals AS (
+    SELECT rp.cmr_referred_by_id AS partner_id, COUNT(*) AS referrals
+      FROM res_partner rp
+     WHERE %(use_referrals)s
+       AND rp.cmr_referred_by_id IS NOT NULL
+       AND rp.active
+       AND rp.create_date >= %(date_from)s
+     GROUP BY rp.cmr_referred_by_id
+)
+SELECT c.partner_id, c.category_id, c.set_id,
+       COALESCE(rv.revenue, 0) AS revenue,
+       COALESCE(mg.margin, 0) AS margin,
+       COALESCE(sa.sales, 0) AS sales,
+       ROUND(COALESCE(pa.ontime_rate, 100), 2) AS ontime_rate,
+       ROUND(COALESCE(pa.days_late, 0), 2) AS days_late,
+       ra.compliance, ra.influence,
+       COALESCE(rf.referrals, 0) AS referrals
+  FROM customers c
+  LEFT JOIN revenue rv ON rv.partner_id = c.partner_id
+  LEFT JOIN margin mg ON mg.partner_id = c.partner_id
+  LEFT JOIN payments pa ON pa.partner_id = c.partner_id
+  LEFT JOIN sales sa ON sa.partner_id = c.partner_id
+  LEFT JOIN ratings ra ON ra.partner_id = c.partner_id
+  LEFT JOIN referrals rf ON rf.partner_id = c.partner_id
+"""
+
+# Each criterion normalised to 0-100 points; the score is their weighted sum.
+# A customer without a manual rating scores a neutral 50 on it.
+SCORE_QUERY = """
+CREATE TEMP TABLE cmr_tier_score ON COMMIT DROP AS
+WITH criteria (set_id, kind, weight, target) AS (
+    SELECT * FROM unnest(%(c_set)s::int[], %(c_kind)s::varchar[],
+                         %(c_weight)s::numeric[], %(c_target)s::numeric[])
+),
+points AS (
+    SELECT e.partner_id, c.kind, c.weight,
+           GREATEST(0, LEAST(100, CASE c.kind
+               WHEN 'revenue' THEN e.revenue * 100 / c.target
+               WHEN 'margin' THEN e.margin * 100 / c.target
+               WHEN 'sales' THEN e.sales * 100 / c.target
+               WHEN 'payment_ontime' THEN e.ontime_rate
+               WHEN 'payment_delay' THEN 100 - e.days_late * 100 / c.target
+               WHEN 'compliance' THEN COALESCE(e.compliance, 50)
+               WHEN 'influence' THEN COALESCE(e.influence, 50)
+               WHEN 'referrals' THEN e.referrals * 100 / c.target
+           END)) AS points
+      FROM cmr_tier_eval e
+      JOIN criteria c ON c.set_id = e.set_id
+)
+SELECT e.*, s.score, s.breakdown
+  FROM cmr_tier_eval e
+  JOIN (
+    SELECT partner_id,
+           ROUND(SUM(weight * points) / 100, 2) AS score,
+           jsonb_object_agg(kind, ROUND(points, 2)) AS breakdown
+      FROM points
+     GROUP BY partner_id
+  ) s ON s.partner_id = e.partner_id
+"""
+
+# Tier computed from this run's scores, by the ladder's method. Customers
+# with the same score (or revenue) share a rank, hence a tier.
+RANK_QUERIES = {
+    "threshold": """
+        SELECT s.partner_id, s.score AS rank_value,
+               COALESCE((SELECT t.tier_id FROM cmr_tier_pos t
+                          WHERE t.bound <= s.score ORDER BY t.pos LIMIT 1),
+                        %(last_tier)s) AS tier_id
+          FROM cmr_tier_score s
+    """,
+    "percentile": """
+        SELECT r.partner_id, r.score AS rank_value,
+               COALESCE((SELECT t.tier_id FROM cmr_tier_pos t
+                          WHERE r.share_before < t.bound ORDER BY t.pos LIMIT 1),
+                        %(last_tier)s) AS tier_id
+          FROM (SELECT partner_id, score,
+                       (RANK() OVER (ORDER BY score DESC) - 1) * 100.0
+                         / COUNT(*) OVER () AS share_before
+                  FROM cmr_tier_score) r
+    """,
+    "pareto": """
+        SELECT r.partner_id, r.rev AS rank_value,
+               CASE WHEN r.rev <= 0 THEN %(last_tier)s
+               ELSE COALESCE((SELECT t.tier_id FROM cmr_tier_pos t
+                               WHERE r.before * 100.0 / r.total < t.bound
+                               ORDER BY t.pos LIMIT 1), %(last_tier)s)
+               END AS tier_id
+          FROM (SELECT partner_id, rev,
+                       SUM(rev) OVER (ORDER BY rev DESC)
+                         - SUM(rev) OVER (PARTITION BY rev) AS before,
+                       SUM(rev) OVER () AS total
+                  FROM (SELECT partner_id, GREATEST(revenue, 0) AS rev
+                          FROM cmr_tier_score) x) r
+    """,
+}
+
+# The tier each customer ends with: the lock if one holds, upgrades at once,
+# downgrades only once the hysteresis allows.
+FINAL_QUERY = """
+CREATE TEMP TABLE cmr_tier_final ON COMMIT DROP AS
+WITH ranked AS (%(rank_query)s),
+step AS (
+    SELECT s.*, r.tier_id AS computed_tier, r.rank_value, cp.pos AS computed_pos,
+           st.id AS standing_id, st.tier_id AS old_tier, op.pos AS old_pos,
+           st.below_count, st.below_since, st.below_date,
+           (st.lock_tier_id IS NOT NULL AND st.lock_until >= %(today)s) AS locked,
+           CASE WHEN st.lock_until >= %(today)s THEN st.lock_tier_id END
+             AS lock_tier_id,
+           CASE WHEN st.lock_until >= %(today)s THEN st.lock_reason END
+             AS lock_reason,
+           CASE WHEN st.lock_until >= %(today)s THEN st.lock_until END
+             AS lock_until,
+           CASE WHEN st.below_date = %(today)s THEN COALESCE(st.below_count, 0)
+                ELSE COALESCE(st.below_count, 0) + 1 END AS new_below_count,
+           COALESCE(st.below_since, %(today)s) AS new_below_since
+      FROM cmr_tier_score s
+      JOIN ranked r ON r.partner_id = s.partner_id
+      JOIN cmr_tier_pos cp ON cp.tier_id = r.tier_id
+      LEFT JOIN cmr_partner_tier st
+        ON st.partner_id = s.partner_id AND st.ladder_id = %(ladder_id)s
+      LEFT JOIN cmr_tier_pos op ON op.tier_id = st.tier_id
+),
+decided AS (
+    SELECT step.*,
+           CASE
+             WHEN locked THEN 'locked'
+             WHEN old_pos IS NULL OR computed_pos <= old_pos THEN 'computed'
+             WHEN %(policy)s = 'consecutive' AND new_below_count >= %(below_needed)s
+               THEN 'computed'
+             WHEN %(policy)s = 'grace'
+                  AND %(today)s - new_below_since >= %(grace_days)s THEN 'computed'
+             ELSE 'held'
+           END AS decision
+      FROM step
+)
+SELECT d.*,
+       CASE d.decision WHEN 'locked' THEN d.lock_tier_id
+                       WHEN 'held' THEN d.old_tier
+                       ELSE d.computed_tier END AS final_tier,
+       CASE WHEN d.decision = 'held' THEN d.new_below_count ELSE 0 END
+         AS final_below_count,
+       CASE WHEN d.decision = 'held' THEN d.new_below_since END AS final_below_since,
+       CASE WHEN d.decision = 'held' THEN %(today)s::date END AS final_below_date
+  FROM decided d
+"""
+
+# Next tier up and the gap to it, from the entry values of this run.
+GAP_QUERY = """
+CREATE TEMP TABLE cmr_tier_gap ON COMMIT DROP AS
+WITH entry AS (
+    SELECT t.tier_id, t.pos, t.bound,
+           MIN(f.score) AS min_score, MIN(GREATEST(f.revenue, 0)) AS min_revenue
+      FROM cmr_tier_pos t
+      LEFT JOIN cmr_tier_final f ON f.computed_tier = t.tier_id
+     GROUP BY t.tier_id, t.pos, t.bound
+)
+SELECT f.partner_id, nx.tier_id AS next_tier,
+       CASE WHEN nx.tier_id IS NULL THEN 0
+            WHEN %(method)s = 'threshold' THEN GREATEST(nx.bound - f.score, 0)
+            WHEN %(method)s = 'percentile'
+              THEN GREATEST(COALESCE(nx.min_score,
+                                     (SELECT MAX(score) FROM cmr_tier_final))
+                            - f.score, 0)
+            ELSE 0 END AS gap_score,
+       CASE WHEN nx.tier_id IS NOT NULL AND %(method)s = 'pareto'
+            THEN GREATEST(COALESCE(nx.min_revenue, 0) - GREATEST(f.revenue, 0), 0)
+            ELSE 0 END AS gap_revenue
+  FROM cmr_tier_final f
+  JOIN cmr_tier_pos fp ON fp.tier_id = f.final_tier
+  LEFT JOIN entry nx ON nx.pos = fp.pos - 1
+"""
+
+UPDATE_QUERY = """
+UPDATE cmr_partner_tier st
+   SET tier_id = f.final_tier, category_id = f.category_id, score = f.score,
+       breakdown = f.breakdown,
+       revenue = f.revenue, margin = f.margin, sales = f.sales,
+       ontime_rate = f.ontime_rate, days_late = f.days_late,
+       compliance = f.compliance, influence = f.influence,
+       referrals = f.referrals,
+       below_count = f.final_below_count, below_since = f.final_below_since,
+       below_date = f.final_below_date,
+       lock_tier_id = f.lock_tier_id, lock_reason = f.lock_reason,
+       lock_until = f.lock_until,
+       next_tier_id = g.next_tier, gap_score = g.gap_score,
+       gap_revenue = g.gap_revenue,
+       write_uid = %(uid)s, write_date = %(now)s
+  FROM cmr_tier_final f
+  JOIN cmr_tier_gap g ON g.partner_id = f.partner_id
+ WHERE st.id = f.standing_id
+   AND (st.tier_id, st.category_id, st.score, st.breakdown, st.revenue,
+        st.margin, st.sales, st.ontime_rate, st.days_late, st.compliance,
+        st.influence, st.referrals,
+        st.below_count, st.below_since, st.below_date, st.lock_tier_id,
+        st.lock_reason, st.lock_until, st.next_tier_id, st.gap_score,
+        st.gap_revenue)
+       IS DISTINCT FROM
+       (f.final_tier, f.category_id, f.score, f.breakdown, f.revenue,
+        f.margin, f.sales, f.ontime_rate, f.days_late, f.compliance,
+        f.influence, f.referrals::int,
+        f.final_below_count, f.final_below_since, f.final_below_date,
+        f.lock_tier_id, f.lock_reason, f.lock_until, g.next_tier, g.gap_score,
+        g.gap_revenue)
+"""
+
+INSERT_QUERY = """
+INSERT INTO cmr_partner_tier (
+    partner_id, ladder_id, company_id, tier_id, category_id, score, breakdown, revenue,
+    margin, sales, ontime_rate, days_late, compliance, influence, referrals,
+    below_count, below_since, below_date, next_tier_id, gap_score, gap_revenue,
+    create_uid, create_date, write_uid, write_date)
+SELECT f.partner_id, %(ladder_id)s, %(company_id)s, f.final_tier, f.category_id,
+       f.score,
+       f.breakdown, f.revenue, f.margin, f.sales, f.ontime_rate, f.days_late,
+       f.compliance, f.influence, f.referrals, 0, NULL, NULL, g.next_tier,
+       g.gap_score, g.gap_revenue, %(uid)s, %(now)s, %(uid)s, %(now)s
+  FROM cmr_tier_final f
+  JOIN cmr_tier_gap g ON g.partner_id = f.partner_id
+ WHERE f.standing_id IS NULL
+"""
+
+HISTORY_QUERY = """
+INSERT INTO cmr_tier_history (
+    partner_id, company_id, ladder_id, run_id, date, user_id, from_tier_id,
+    to_tier_id, direction, reason, score, breakdown, revenue, customer_count,
+    create_uid, create_date, write_uid, write_date)
+SELECT f.partner_id, %(company_id)s, %(ladder_id)s, %(run_id)s, %(moment)s, %(uid)s,
+       f.old_tier, f.final_tier,
+       CASE WHEN f.old_tier IS NULL THEN 'initial'
+            WHEN fp.pos < f.old_pos THEN 'up' ELSE 'down' END,
+       'evaluation', f.score, f.breakdown, f.revenue, 1,
+       %(uid)s, %(now)s, %(uid)s, %(now)s
+  FROM cmr_tier_final f
+  JOIN cmr_tier_pos fp ON fp.tier_id = f.final_tier
+ WHERE f.final_tier IS DISTINCT FROM f.old_tier
+RETURNING id, direction
+"""
+
+ENTRY_QUERY = """
+UPDATE cmr_tier t
+   SET last_min_score = e.min_score, last_min_revenue = e.min_revenue
+  FROM (SELECT p.tier_id, MIN(f.score) AS min_score,
+               MIN(GREATEST(f.revenue, 0)) AS min_revenue
+          FROM cmr_tier_pos p
+          LEFT JOIN cmr_tier_final f ON f.computed_tier = p.tier_id
+         GROUP BY p.tier_id) e
+ WHERE t.id = e.tier_id
+   AND (t.last_min_score, t.last_min_revenue)
+       IS DISTINCT FROM (e.min_score, e.min_revenue)
+"""
+
+
+class TierEvaluation:
+    """Re-evaluate every customer of one ladder, as of ``today``."""
+
+    def __init__(self, ladder, today):
+        ladder.ensure_one()
+        self.ladder = ladder
+        self.env = ladder.env
+        self.today = today
+
+    def _lock(self):
+        """Make a second, overlapping run of the same ladder stop at once."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id FROM cmr_tier_ladder WHERE id = %s FOR UPDATE NOWAIT",
+                    [self.ladder.id],
+                )
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "The tier ladder %(ladder)s is being re-evaluated right now; "
+                    "this run stops so that nothing is written twice.",
+                    ladder=self.ladder.name,
+                )
+            ) from error
+
+    def _params(self):
+        ladder = self.ladder
+        criteria = ladder.criterion_ids
+        kinds = set(criteria.mapped("kind"))
+        tiers = ladder._cmr_ordered_tiers()
+        now = self.env.cr.now()
+        # A run as of a past day (back-filling, demo) dates its moves that day.
+        moment = (
+            now if self.today >= now.date() else datetime.combine(self.today, time())
+        )
+        return {
+            "ladder_id": ladder.id,
+            "company_id": ladder.company_id.id,
+            "company_key": str(ladder.company_id.id),
+            "today": self.today,
+            "day_after": self.today + relativedelta(days=1),
+            "date_from": self.today - relativedelta(months=ladder.window_months),
+            "own_sets": [cat.id for cat in criteria.category_id],
+            "use_margin": "margin" in kinds,
+            "use_payments": bool(kinds & {"payment_ontime", "payment_delay"}),
+            "use_sales": "sales" in kinds,
+            "use_ratings": bool(kinds & {"compliance", "influence"}),
+            "use_referrals": "referrals" in kinds,
+            "c_set": [c.category_id.id or 0 for c in criteria],
+            "c_kind": criteria.mapped("kind"),
+            "c_weight": criteria.mapped("weight"),
+            "c_target": [c.target or 1.0 for c in criteria],
+            "t_id": tiers.ids,
+            "t_bound": tiers.mapped("bound"),
+            "last_tier": tiers[-1].id,
+            "method": ladder.method,
+            "policy": ladder.downgrade_policy,
+            "below_needed": ladder.downgrade_after,
+            "grace_days": ladder.grace_days,
+            "uid": self.env.uid,
+            "now": now,
+            "moment": moment,
+        }
+
+    def run(self, trigger="manual"):
+        """Evaluate, write what changed, return (run, moved history ids)."""
+        started = timer.monotonic()
+        env, cr, ladder = self.env, self.env.cr, self.ladder
+        ladder._cmr_check_ready()
+        self._lock()
+        env.flush_all()
+        params = self._params()
+        run = (
+            env["cmr.tier.run"]
+            .sudo()
+            .create(
+                {
+                    "ladder_id": ladder.id,
+                    "company_id": ladder.company_id.id,
+                    "evaluation_date": self.today,
+                    "trigger": trigger,
+                }
+            )
+        )
+        env.flush_all()
+        params["run_id"] = run.id
+        for table in (
+            "cmr_tier_eval",
+            "cmr_tier_score",
+            "cmr_tier_pos",
+            "cmr_tier_final",
+            "cmr_tier_gap",
+        ):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            """
+            CREATE TEMP TABLE cmr_tier_pos ON COMMIT DROP AS
+            SELECT * FROM unnest(%(t_id)s::int[], %(t_bound)s::numeric[])
+                   WITH ORDINALITY AS t(tier_id, bound, pos)
+            """,
+            params,
+        )
+        cr.execute(METRICS_QUERY, params)
+        cr.execute(SCORE_QUERY, params)
+        cr.execute("ANALYZE cmr_tier_score")
+        params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
+        cr.execute(SQL(FINAL_QUERY, **params))
+        cr.execute(GAP_QUERY, params)
+        cr.execute(
+            """
+            SELECT COUNT(*),
+                   COUNT(*) FILTER (WHERE decision = 'held'
+                                       OR (decision = 'locked'
+                                           AND computed_pos > final_pos))
+              FROM (SELECT f.*, p.pos AS final_pos
+                      FROM cmr_tier_final f
+                      JOIN cmr_tier_pos p ON p.tier_id = f.final_tier) x
+            """
+        )
+        customer_count, held_count = cr.fetchone()
+        cr.execute(UPDATE_QUERY, params)
+        cr.execute(INSERT_QUERY, params)
+        cr.execute(HISTORY_QUERY, params)
+        moves = cr.fetchall()
+        cr.execute(ENTRY_QUERY, params)
+        for model in ("cmr.partner.tier", "cmr.tier.history", "cmr.tier"):
+            env[model].invalidate_model()
+        moved_ids = [hid for hid, direction in moves if direction in ("up", "down")]
+        run.write(
+            {
+                "customer_count": customer_count,
+                "change_count": len(moves),
+                "upgrade_count": sum(1 for __, d in moves if d == "up"),
+                "downgrade_count": sum(1 for __, d in moves if d == "down"),
+                "held_count": held_count,
+                "duration": timer.monotonic() - started,
+            }
+        )
+        return run, moved_ids

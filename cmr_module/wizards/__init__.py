@@ -1,0 +1,1 @@
+from . import cmr_tier_change_wizard
