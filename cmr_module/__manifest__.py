@@ -32,6 +32,7 @@
         "views/cmr_menus.xml",
     ],
     "demo": [
+        "demo/cmr_customer_category_demo.xml",
         "demo/cmr_partner_demo.xml",
         "demo/cmr_tier_demo.xml",
     ],

@@ -40,7 +40,7 @@ class CmrPartnerTier(models.Model):
         related="partner_id.cmr_category_id", string="Category", store=True
     )
     tier_id = fields.Many2one(
-        "cmr.tier", string="Tier", index=True, readonly=True, ondelete="restrict"
+        "cmr.tier", index=True, readonly=True, ondelete="restrict"
     )
     tier_color = fields.Integer(related="tier_id.color")
     score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
@@ -80,7 +80,7 @@ class CmrPartnerTier(models.Model):
     )
     lock_reason = fields.Char(readonly=True)
     lock_until = fields.Date(string="Locked Until", readonly=True)
-    next_tier_id = fields.Many2one("cmr.tier", string="Next Tier", readonly=True)
+    next_tier_id = fields.Many2one("cmr.tier", readonly=True)
     gap_score = fields.Float(
         string="Score Gap", digits=(16, 2), readonly=True, aggregator="avg"
     )

@@ -92,7 +92,8 @@ class CmrTierHistory(models.Model):
             standing = by_key.get((line.partner_id, line.ladder_id))
             line.upgrade_path = standing.upgrade_path if standing else False
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Append-only: a correction is a new move, never an edit.
         raise UserError(
             self.env._(
                 "The tier history cannot be changed: every move is kept as it "

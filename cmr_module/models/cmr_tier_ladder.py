@@ -87,7 +87,6 @@ class CmrTierLadder(models.Model):
     )
     notice_template_id = fields.Many2one(
         "mail.template",
-        string="Notice Template",
         domain=[("model", "=", "cmr.tier.history")],
         default=lambda self: self.env.ref(
             "cmr_module.mail_template_cmr_tier_change", raise_if_not_found=False

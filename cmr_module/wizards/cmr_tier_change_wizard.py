@@ -11,17 +11,13 @@ class CmrTierChangeWizard(models.TransientModel):
     standing_ids = fields.Many2many(
         "cmr.partner.tier", string="Customers", required=True
     )
-    ladder_id = fields.Many2one(
-        "cmr.tier.ladder", compute="_compute_ladder_id", string="Ladder"
-    )
+    ladder_id = fields.Many2one("cmr.tier.ladder", compute="_compute_ladder_id")
     tier_id = fields.Many2one(
         "cmr.tier",
-        string="Tier",
         required=True,
         domain="[('ladder_id', '=', ladder_id)]",
     )
     lock = fields.Boolean(
-        string="Lock",
         default=True,
         help="A locked tier holds against evaluations until the date. Without a "
         "lock, the next evaluation may move the customer again.",
