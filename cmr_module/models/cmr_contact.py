@@ -67,7 +67,7 @@ class CmrContact(models.Model):
     )
     res_model = fields.Char(string="Origin Model", readonly=True)
     res_id = fields.Many2oneReference(
-        string="Origin Record", model_field="res_model", readonly=True
+        string="Origin Record", model_field="res_model", readonly=True, index=True
     )
 
     @api.ondelete(at_uninstall=False)
@@ -84,14 +84,18 @@ class CmrContact(models.Model):
     # Sending through the gate
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_send(self, partners, channel, topic, subject, body, origin=None):
+    def _cmr_send(
+        self, partners, channel, topic, subject, body, origin=None, deliver=True
+    ):
         """Send ``subject``/``body`` to each partner if the gate allows it now.
 
         ``subject``, ``body`` and ``origin`` (the record the contact is
         about) are one value for all, or dicts keyed by partner id. Refused
         contacts that time will allow are queued for the next allowed
         moment; the others are kept as refused. Returns the contacts, as
-        superuser.
+        superuser. With ``deliver=False`` even the contacts the gate allows
+        now wait in the queue: the scheduled action sends them by batches
+        (bulk notices such as the tier changes).
         """
         channel = self.env["cmr.channel"]._cmr_get(channel)
         topic = (
@@ -128,9 +132,12 @@ class CmrContact(models.Model):
                 )
             else:
                 vals["state"] = "queued"
+                if not deliver:
+                    vals.update(scheduled_date=now, date=False)
             vals_list.append(vals)
         contacts = self.sudo().create(vals_list)
-        contacts.filtered(lambda c: not c.refusal_reason)._cmr_deliver()
+        if deliver:
+            contacts.filtered(lambda c: not c.refusal_reason)._cmr_deliver()
         return contacts
 
     def _cmr_deliver(self):
@@ -295,6 +302,7 @@ class CmrContact(models.Model):
                     subject_by_partner,
                     body_by_partner,
                     origin=origin,
+                    deliver=False,
                 )
         return contacts
 

@@ -1,5 +1,13 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Tier-change notices are sent by batches of this many customers.
+NOTICE_BATCH = 500
+# Moves older than this are not announced any more (e.g. no channel at all).
+NOTICE_DAYS = 7
 
 HISTORY_REASONS = [
     ("evaluation", "Evaluation"),
@@ -104,6 +112,40 @@ class CmrTierHistory(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(self.env._("Tier history lines cannot be deleted."))
+
+    @api.model
+    def _cmr_pending_notices(self, limit=None, count=False):
+        """Evaluation moves of the last days whose customer was not told yet
+        (or how many there are)."""
+        self.env["cmr.contact"].flush_model(["res_model", "res_id"])
+        self.flush_model(["direction", "reason"])
+        pending = SQL(
+            """
+            FROM cmr_tier_history h
+           WHERE h.direction IN ('up', 'down') AND h.reason = 'evaluation'
+             AND h.create_date >= %s
+             AND NOT EXISTS (SELECT 1 FROM cmr_contact c
+                              WHERE c.res_model = 'cmr.tier.history'
+                                AND c.res_id = h.id)
+            """,
+            fields.Datetime.now() - timedelta(days=NOTICE_DAYS),
+        )
+        if count:
+            self.env.cr.execute(SQL("SELECT COUNT(*) %s", pending))
+            return self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            SQL("SELECT h.id %s ORDER BY h.id LIMIT %s", pending, limit)
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _cron_send_notices(self):
+        """Tell customers who moved up or down, one batch per call."""
+        batch = self._cmr_pending_notices(NOTICE_BATCH)
+        if batch:
+            self.env["cmr.contact"]._cmr_notify_tier_change(batch)
+        remaining = self._cmr_pending_notices(count=True) if batch else 0
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
 
     @api.model
     def _cmr_direction(self, from_tier, to_tier):

@@ -8,8 +8,6 @@ from odoo.exceptions import UserError, ValidationError
 from ..tools.tier_evaluation import TierEvaluation
 
 _logger = logging.getLogger(__name__)
-# Tier-change notices are sent by batches of this many customers.
-NOTICE_BATCH = 500
 
 
 class CmrTierLadder(models.Model):
@@ -291,19 +289,15 @@ class CmrTierLadder(models.Model):
         """Re-evaluate this ladder's customers and tell those who moved."""
         self.ensure_one()
         today = today or fields.Date.context_today(self)
-        run, moved_ids = TierEvaluation(self, today).run(trigger)
-        history = self.env["cmr.tier.history"].browse(moved_ids)
-        notices = 0
-        for start in range(0, len(history), NOTICE_BATCH):
-            batch = history[start : start + NOTICE_BATCH]
-            notices += len(self.env["cmr.contact"]._cmr_notify_tier_change(batch))
-        run.notice_count = notices
+        run = TierEvaluation(self, today).run(trigger)
+        # Customers who moved are told by the notice cron, by batches.
+        if run.upgrade_count or run.downgrade_count:
+            self.env.ref("cmr_module.ir_cron_cmr_tier_notices")._trigger()
         _logger.info(
-            "Tier ladder %s: %s customers, %s changes, %s notices in %.2fs",
+            "Tier ladder %s: %s customers, %s changes in %.2fs",
             self.name,
             run.customer_count,
             run.change_count,
-            notices,
             run.duration,
         )
         return run
@@ -363,6 +357,7 @@ class CmrTierLadder(models.Model):
             ladder._cmr_evaluate(
                 trigger="cron", today=today - relativedelta(months=months)
             )
+        self.env["cmr.tier.history"]._cron_send_notices()
 
     @api.model
     def _cron_reevaluate(self):

@@ -40,9 +40,28 @@ class CmrTierRun(models.Model):
         readonly=True,
         help="Customers below their tier whom hysteresis or a lock kept in it.",
     )
-    notice_count = fields.Integer(string="Notices", readonly=True)
+    notice_count = fields.Integer(
+        string="Notices",
+        compute="_compute_notice_count",
+        help="Tier-change notices created for this run (sent, waiting or refused).",
+    )
     duration = fields.Float(string="Duration (s)", digits=(16, 2), readonly=True)
     history_ids = fields.One2many("cmr.tier.history", "run_id", readonly=True)
+
+    def _compute_notice_count(self):
+        self.env["cmr.contact"].flush_model(["res_model", "res_id"])
+        self.env.cr.execute(
+            """
+            SELECT h.run_id, COUNT(*) FROM cmr_contact c
+              JOIN cmr_tier_history h ON h.id = c.res_id
+             WHERE c.res_model = 'cmr.tier.history' AND h.run_id = ANY(%s)
+             GROUP BY h.run_id
+            """,
+            [self.ids],
+        )
+        counts = dict(self.env.cr.fetchall())
+        for run in self:
+            run.notice_count = counts.get(run.id, 0)
 
     def action_view_migration(self):
         """The migration matrix of this run: tiers before × tiers after."""

@@ -280,9 +280,15 @@ class TestTierEvaluation(CmrTierCase):
         self._evaluate(days_ago=30)
         self._invoice(customer, 5, 30000)
         # 10:00 in Shanghai: outside the 19:00-21:00 window.
+        run = self._evaluate()
+        self.assertEqual(run.upgrade_count, 1)
+        self.assertEqual(run.notice_count, 0, "notices go out by batches, later")
         with patch.object(fields.Datetime, "now", return_value=utc(2026, 11, 23, 2)):
-            run = self._evaluate()
+            self.env["cmr.tier.history"]._cron_send_notices()
+        run.invalidate_recordset(["notice_count"])
         self.assertEqual(run.notice_count, 1)
+        # Sent once: the next batch finds nothing left to announce.
+        self.assertFalse(self.env["cmr.tier.history"]._cmr_pending_notices())
         history = self._standing(customer).history_ids[:1]
         notice = self.env["cmr.contact"].search(
             [("res_model", "=", "cmr.tier.history"), ("res_id", "=", history.id)]
@@ -302,6 +308,7 @@ class TestTierEvaluation(CmrTierCase):
         customer = self._customer("New", email="new@example.com")
         self._invoice(customer, 5, 40000)
         run = self._evaluate()
+        self.env["cmr.tier.history"]._cron_send_notices()
         self.assertEqual(run.change_count, 1)
         self.assertEqual(run.notice_count, 0)
 

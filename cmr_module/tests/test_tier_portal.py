@@ -11,10 +11,16 @@ class TestTierPortal(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_a = new_test_user(
-            cls.env, login="cmr_tier_portal_a", groups="base.group_portal", name="Tier A"
+            cls.env,
+            login="cmr_tier_portal_a",
+            groups="base.group_portal",
+            name="Tier A",
         )
         cls.user_b = new_test_user(
-            cls.env, login="cmr_tier_portal_b", groups="base.group_portal", name="Tier B"
+            cls.env,
+            login="cmr_tier_portal_b",
+            groups="base.group_portal",
+            name="Tier B",
         )
         company = cls.env.company
         cls.ladder = cls.env["cmr.tier.ladder"].create(

@@ -213,7 +213,7 @@ RANK_QUERIES = {
 # downgrades only once the hysteresis allows.
 FINAL_QUERY = """
 CREATE TEMP TABLE cmr_tier_final ON COMMIT DROP AS
-WITH ranked AS (%(rank_query)s),
+WITH ranked AS MATERIALIZED (%(rank_query)s),
 step AS (
     SELECT s.*, r.tier_id AS computed_tier, r.rank_value, cp.pos AS computed_pos,
            st.id AS standing_id, st.tier_id AS old_tier, op.pos AS old_pos,
@@ -348,7 +348,6 @@ SELECT f.partner_id, %(company_id)s, %(ladder_id)s, %(run_id)s, %(moment)s, %(ui
   FROM cmr_tier_final f
   JOIN cmr_tier_pos fp ON fp.tier_id = f.final_tier
  WHERE f.final_tier IS DISTINCT FROM f.old_tier
-RETURNING id, direction
 """
 
 ENTRY_QUERY = """
@@ -432,7 +431,7 @@ class TierEvaluation:
         }
 
     def run(self, trigger="manual"):
-        """Evaluate, write what changed, return (run, moved history ids)."""
+        """Evaluate, write what changed, return the run."""
         started = timer.monotonic()
         env, cr, ladder = self.env, self.env.cr, self.ladder
         ladder._cmr_check_ready()
@@ -471,7 +470,7 @@ class TierEvaluation:
         )
         cr.execute(METRICS_QUERY, params)
         cr.execute(SCORE_QUERY, params)
-        cr.execute("ANALYZE cmr_tier_score")
+        cr.execute("ANALYZE cmr_tier_pos; ANALYZE cmr_tier_score")
         params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
         cr.execute(SQL(FINAL_QUERY, **params))
         cr.execute(GAP_QUERY, params)
@@ -490,19 +489,25 @@ class TierEvaluation:
         cr.execute(UPDATE_QUERY, params)
         cr.execute(INSERT_QUERY, params)
         cr.execute(HISTORY_QUERY, params)
-        moves = cr.fetchall()
+        cr.execute(
+            """
+            SELECT direction, COUNT(*) FROM cmr_tier_history
+             WHERE run_id = %s GROUP BY direction
+            """,
+            [run.id],
+        )
+        moves = dict(cr.fetchall())
         cr.execute(ENTRY_QUERY, params)
         for model in ("cmr.partner.tier", "cmr.tier.history", "cmr.tier"):
             env[model].invalidate_model()
-        moved_ids = [hid for hid, direction in moves if direction in ("up", "down")]
         run.write(
             {
                 "customer_count": customer_count,
-                "change_count": len(moves),
-                "upgrade_count": sum(1 for __, d in moves if d == "up"),
-                "downgrade_count": sum(1 for __, d in moves if d == "down"),
+                "change_count": sum(moves.values()),
+                "upgrade_count": moves.get("up", 0),
+                "downgrade_count": moves.get("down", 0),
                 "held_count": held_count,
                 "duration": timer.monotonic() - started,
             }
         )
-        return run, moved_ids
+        return run
