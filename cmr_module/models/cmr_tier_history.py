@@ -57,10 +57,10 @@ class CmrTierHistory(models.Model):
         ondelete="set null",
     )
     from_tier_id = fields.Many2one(
-        "cmr.tier", string="From", readonly=True, ondelete="restrict"
+        "cmr.tier", string="From Tier", readonly=True, ondelete="restrict"
     )
     to_tier_id = fields.Many2one(
-        "cmr.tier", string="To", readonly=True, ondelete="restrict"
+        "cmr.tier", string="To Tier", readonly=True, ondelete="restrict"
     )
     direction = fields.Selection(
         [
