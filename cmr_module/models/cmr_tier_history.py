@@ -56,12 +56,8 @@ class CmrTierHistory(models.Model):
         readonly=True,
         ondelete="set null",
     )
-    from_tier_id = fields.Many2one(
-        "cmr.tier", string="From Tier", readonly=True, ondelete="restrict"
-    )
-    to_tier_id = fields.Many2one(
-        "cmr.tier", string="To Tier", readonly=True, ondelete="restrict"
-    )
+    from_tier_id = fields.Many2one("cmr.tier", readonly=True, ondelete="restrict")
+    to_tier_id = fields.Many2one("cmr.tier", readonly=True, ondelete="restrict")
     direction = fields.Selection(
         [
             ("initial", "First tier"),
