@@ -100,6 +100,11 @@ class CmrPartnerTier(models.Model):
         ),
     ]
 
+    def init(self):
+        # Every re-evaluation rewrites the scores of most customers: free room
+        # in each page lets PostgreSQL update rows in place (HOT updates).
+        self.env.cr.execute("ALTER TABLE cmr_partner_tier SET (fillfactor = 70)")
+
     @api.constrains("lock_tier_id", "lock_reason", "lock_until")
     def _check_lock(self):
         today = fields.Date.context_today(self)

@@ -470,10 +470,11 @@ class TierEvaluation:
         )
         cr.execute(METRICS_QUERY, params)
         cr.execute(SCORE_QUERY, params)
-        cr.execute("ANALYZE cmr_tier_pos; ANALYZE cmr_tier_score")
+        cr.execute("ANALYZE cmr_tier_pos")
         params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
         cr.execute(SQL(FINAL_QUERY, **params))
         cr.execute(GAP_QUERY, params)
+        cr.execute("ANALYZE cmr_tier_final; ANALYZE cmr_tier_gap")
         cr.execute(
             """
             SELECT COUNT(*),
