@@ -176,7 +176,7 @@ class TestTierRules(CmrTierCase):
         build(180)
         self.env.invalidate_all()
         # 200 customers, 180 of them new: a fixed number of queries.
-        with self.assertQueryCount(27):
+        with self.assertQueryCount(28):
             run = self.ladder._cmr_evaluate(today=self.today)
         self.assertEqual(run.customer_count, 200)
         self.assertEqual(run.change_count, 180)

@@ -16,6 +16,8 @@ from dateutil.relativedelta import relativedelta
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..models.cmr_score_criterion import SCORE_KINDS
+
 # Customers of the company and their raw metrics over the rolling window.
 METRICS_QUERY = """
 CREATE TEMP TABLE cmr_tier_eval ON COMMIT DROP AS
@@ -140,38 +142,25 @@ SELECT c.partner_id, c.category_id, c.set_id,
 """
 
 # Each criterion normalised to 0-100 points; the score is their weighted sum.
-# A customer without a manual rating scores a neutral 50 on it.
+# A customer without a manual rating scores a neutral 50 on it. The points
+# are written as one expression per criteria set (see _score_sql), so the
+# score is computed in a single pass over the customers.
+POINTS_SQL = {
+    "revenue": "e.revenue * 100 / %s",
+    "margin": "e.margin * 100 / %s",
+    "sales": "e.sales * 100 / %s",
+    "payment_ontime": "e.ontime_rate",
+    "payment_delay": "100 - e.days_late * 100 / %s",
+    "compliance": "COALESCE(e.compliance, 50)",
+    "influence": "COALESCE(e.influence, 50)",
+    "referrals": "e.referrals * 100 / %s",
+}
 SCORE_QUERY = """
 CREATE TEMP TABLE cmr_tier_score ON COMMIT DROP AS
-WITH criteria (set_id, kind, weight, target) AS (
-    SELECT * FROM unnest(%(c_set)s::int[], %(c_kind)s::varchar[],
-                         %(c_weight)s::numeric[], %(c_target)s::numeric[])
-),
-points AS (
-    SELECT e.partner_id, c.kind, c.weight,
-           GREATEST(0, LEAST(100, CASE c.kind
-               WHEN 'revenue' THEN e.revenue * 100 / c.target
-               WHEN 'margin' THEN e.margin * 100 / c.target
-               WHEN 'sales' THEN e.sales * 100 / c.target
-               WHEN 'payment_ontime' THEN e.ontime_rate
-               WHEN 'payment_delay' THEN 100 - e.days_late * 100 / c.target
-               WHEN 'compliance' THEN COALESCE(e.compliance, 50)
-               WHEN 'influence' THEN COALESCE(e.influence, 50)
-               WHEN 'referrals' THEN e.referrals * 100 / c.target
-           END)) AS points
-      FROM cmr_tier_eval e
-      JOIN criteria c ON c.set_id = e.set_id
-)
-SELECT e.*, s.score, s.breakdown
+SELECT e.*, ROUND(%s, 2) AS score, %s AS breakdown
   FROM cmr_tier_eval e
-  JOIN (
-    SELECT partner_id,
-           ROUND(SUM(weight * points) / 100, 2) AS score,
-           jsonb_object_agg(kind, ROUND(points, 2)) AS breakdown
-      FROM points
-     GROUP BY partner_id
-  ) s ON s.partner_id = e.partner_id
 """
+
 
 # Tier computed from this run's scores, by the ladder's method. Customers
 # with the same score (or revenue) share a rank, hence a tier.
@@ -414,10 +403,6 @@ class TierEvaluation:
             "use_sales": "sales" in kinds,
             "use_ratings": bool(kinds & {"compliance", "influence"}),
             "use_referrals": "referrals" in kinds,
-            "c_set": [c.category_id.id or 0 for c in criteria],
-            "c_kind": criteria.mapped("kind"),
-            "c_weight": criteria.mapped("weight"),
-            "c_target": [c.target or 1.0 for c in criteria],
             "t_id": tiers.ids,
             "t_bound": tiers.mapped("bound"),
             "last_tier": tiers[-1].id,
@@ -429,6 +414,40 @@ class TierEvaluation:
             "now": now,
             "moment": moment,
         }
+
+    def _score_sql(self):
+        """The score and breakdown expressions: CASE over the criteria sets."""
+        by_set = {}
+        for criterion in self.ladder.criterion_ids:
+            by_set.setdefault(criterion.category_id.id or 0, []).append(criterion)
+        scores, breakdowns = [], []
+        for set_id, criteria in by_set.items():
+            points = [
+                SQL(
+                    "GREATEST(0, LEAST(100, %s))",
+                    SQL(POINTS_SQL[c.kind], c.target)
+                    if c.kind not in SCORE_KINDS
+                    else SQL(POINTS_SQL[c.kind]),
+                )
+                for c in criteria
+            ]
+            score = SQL(" + ").join(
+                SQL("%s * %s", c.weight / 100.0, point)
+                for c, point in zip(criteria, points, strict=True)
+            )
+            breakdown = SQL(
+                "jsonb_build_object(%s)",
+                SQL(", ").join(
+                    SQL("%s, ROUND(%s, 2)", c.kind, point)
+                    for c, point in zip(criteria, points, strict=True)
+                ),
+            )
+            scores.append(SQL("WHEN %s THEN %s", set_id, score))
+            breakdowns.append(SQL("WHEN %s THEN %s", set_id, breakdown))
+        return (
+            SQL("CASE e.set_id %s END", SQL(" ").join(scores)),
+            SQL("CASE e.set_id %s END", SQL(" ").join(breakdowns)),
+        )
 
     def run(self, trigger="manual"):
         """Evaluate, write what changed, return the run."""
@@ -469,7 +488,7 @@ class TierEvaluation:
             params,
         )
         cr.execute(METRICS_QUERY, params)
-        cr.execute(SCORE_QUERY, params)
+        cr.execute(SQL(SCORE_QUERY, *self._score_sql()))
         cr.execute("ANALYZE cmr_tier_pos")
         params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
         cr.execute(SQL(FINAL_QUERY, **params))
