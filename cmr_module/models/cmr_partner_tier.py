@@ -196,30 +196,27 @@ class CmrPartnerTier(models.Model):
                         count=max(1, round(raw + 0.4999)),
                         tier=tier.name,
                     )
-                amount = formatLang(self.env, raw, currency_obj=self.currency_id)
-                texts = {
-                    "revenue": self.env._(
+                values = {
+                    "amount": formatLang(self.env, raw, currency_obj=self.currency_id),
+                    "months": months,
+                    "tier": tier.name,
+                }
+                if criterion.kind == "revenue":
+                    return self.env._(
                         "+%(amount)s invoiced in %(months)s months to reach %(tier)s",
-                        amount=amount,
-                        months=months,
-                        tier=tier.name,
-                    ),
-                    "margin": self.env._(
+                        **values,
+                    )
+                if criterion.kind == "margin":
+                    return self.env._(
                         "+%(amount)s gross margin in %(months)s months to reach "
                         "%(tier)s",
-                        amount=amount,
-                        months=months,
-                        tier=tier.name,
-                    ),
-                    "sales": self.env._(
-                        "+%(amount)s confirmed sales in %(months)s months to "
-                        "reach %(tier)s",
-                        amount=amount,
-                        months=months,
-                        tier=tier.name,
-                    ),
-                }
-                return texts[criterion.kind]
+                        **values,
+                    )
+                return self.env._(
+                    "+%(amount)s confirmed sales in %(months)s months to reach "
+                    "%(tier)s",
+                    **values,
+                )
             if criterion.kind in ("payment_ontime", "payment_delay"):
                 return self.env._(
                     "+%(points)s payment-integrity points to reach %(tier)s",
