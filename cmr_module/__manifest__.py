@@ -21,9 +21,22 @@
         "views/cmr_catalogue_views.xml",
         "views/portal_templates.xml",
         "views/cmr_menus.xml",
+        "security/cmr_alliance_security.xml",
+        "data/cmr_alliance_data.xml",
+        "views/cmr_alliance_views.xml",
+        "views/cmr_alliance_merchant_views.xml",
+        "views/cmr_points_adjust_wizard_views.xml",
+        "views/cmr_membership_views.xml",
+        "views/cmr_points_line_views.xml",
+        "views/cmr_settlement_views.xml",
+        "views/cmr_settlement_wizard_views.xml",
+        "views/res_partner_alliance_views.xml",
+        "views/cmr_alliance_portal_templates.xml",
+        "views/cmr_alliance_menus.xml",
     ],
     "demo": [
         "demo/cmr_partner_demo.xml",
+        "demo/cmr_alliance_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -10,3 +10,11 @@ from . import cmr_important_date
 from . import cmr_charter_log
 from . import cmr_contact
 from . import res_partner
+from . import cmr_alliance
+from . import cmr_alliance_benefit
+from . import cmr_alliance_merchant
+from . import cmr_membership
+from . import cmr_points_line
+from . import cmr_points_allocation
+from . import cmr_settlement
+from . import res_partner_alliance

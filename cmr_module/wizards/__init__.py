@@ -1,0 +1,2 @@
+from . import cmr_settlement_wizard
+from . import cmr_points_adjust_wizard
