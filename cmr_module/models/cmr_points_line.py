@@ -298,6 +298,8 @@ class CmrPointsLine(models.Model):
         self.env["account.move"].flush_model()
         self.env["sale.order"].flush_model()
         self.env["cmr.membership"].flush_model()
+        self.env["cmr.alliance"].flush_model()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         cr = self.env.cr
         cr.execute(
             """
