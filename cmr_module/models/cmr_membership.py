@@ -253,10 +253,20 @@ class CmrMembership(models.Model):
 
     def _cmr_lock(self):
         """Lock the cards' rows until the end of the transaction: two
-        movements of one card never interleave."""
+        movements of one card never interleave.
+
+        The rows are also rewritten (same values): Odoo runs transactions in
+        REPEATABLE READ, where a transaction that waited for the lock still
+        reads its older snapshot. Because the row was updated, PostgreSQL
+        refuses the waiting transaction (serialization failure) and Odoo
+        retries the request, which then sees the first movement."""
         if self.ids:
             self.env.cr.execute(
                 "SELECT id FROM cmr_membership WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                [list(self.ids)],
+            )
+            self.env.cr.execute(
+                "UPDATE cmr_membership SET write_date = write_date WHERE id = ANY(%s)",
                 [list(self.ids)],
             )
 
