@@ -3,3 +3,7 @@ from . import test_charter_ledger
 from . import test_contact_send
 from . import test_portal
 from . import test_security
+from . import test_alliance_points
+from . import test_alliance_concurrency
+from . import test_alliance_settlement
+from . import test_alliance_portal
