@@ -98,9 +98,7 @@ class CmrAlliancePortal(CustomerPortal):
         )
         return request.render("cmr_module.portal_my_merchant", values)
 
-    @http.route(
-        "/my/merchant", type="http", auth="user", website=True, methods=["GET"]
-    )
+    @http.route("/my/merchant", type="http", auth="user", website=True, methods=["GET"])
     def portal_my_merchant(self, recorded=None, **kw):
         line = request.env["cmr.points.line"]
         if recorded and recorded.isdigit():

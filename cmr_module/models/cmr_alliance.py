@@ -31,12 +31,18 @@ class CmrAlliance(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_start = fields.Date(string="Valid From", tracking=True)
     date_end = fields.Date(string="Valid To", tracking=True)
-    rules = fields.Html(translate=True, help="The alliance's rules, as members read them.")
-    benefit_ids = fields.One2many("cmr.alliance.benefit", "alliance_id", string="Benefits")
+    rules = fields.Html(
+        translate=True, help="The alliance's rules, as members read them."
+    )
+    benefit_ids = fields.One2many(
+        "cmr.alliance.benefit", "alliance_id", string="Benefits"
+    )
     merchant_ids = fields.One2many(
         "cmr.alliance.merchant", "alliance_id", string="Merchant Agreements"
     )
-    membership_ids = fields.One2many("cmr.membership", "alliance_id", string="Memberships")
+    membership_ids = fields.One2many(
+        "cmr.membership", "alliance_id", string="Memberships"
+    )
     earn_source = fields.Selection(
         [
             ("none", "Merchants Only"),

@@ -108,8 +108,8 @@ class CmrAllianceMerchant(models.Model):
     @api.depends("partner_id", "alliance_id")
     def _compute_display_name(self):
         for agreement in self:
-            agreement.display_name = (
-                f"{agreement.partner_id.name or ''} / {agreement.alliance_id.name or ''}"
+            agreement.display_name = " / ".join(
+                (agreement.partner_id.name or "", agreement.alliance_id.name or "")
             )
 
     @api.constrains("partner_id", "alliance_id", "date_start", "date_end")
@@ -232,9 +232,11 @@ class CmrAllianceMerchant(models.Model):
         )
         today = fields.Date.context_today(self)
         agreement = agreements.filtered(
-            lambda a: a.alliance_id == membership.alliance_id
-            and a.date_start <= today
-            and (not a.date_end or a.date_end >= today)
+            lambda a: (
+                a.alliance_id == membership.alliance_id
+                and a.date_start <= today
+                and (not a.date_end or a.date_end >= today)
+            )
         )[:1]
         if not agreement:
             agreement = agreements.filtered(

@@ -121,8 +121,8 @@ class CmrMembership(models.Model):
         for membership in self:
             months = membership.alliance_id.card_validity_months
             if membership.date_start and months and not membership.date_end:
-                membership.date_end = (
-                    membership.date_start + relativedelta(months=months, days=-1)
+                membership.date_end = membership.date_start + relativedelta(
+                    months=months, days=-1
                 )
 
     def _compute_balance(self):
@@ -208,7 +208,9 @@ class CmrMembership(models.Model):
             limit=1,
         )
         if not membership:
-            raise UserError(self.env._("Unknown card number %(number)s.", number=number))
+            raise UserError(
+                self.env._("Unknown card number %(number)s.", number=number)
+            )
         membership._cmr_check_usable()
         return membership
 
@@ -262,7 +264,8 @@ class CmrMembership(models.Model):
         retries the request, which then sees the first movement."""
         if self.ids:
             self.env.cr.execute(
-                "SELECT id FROM cmr_membership WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE",
                 [list(self.ids)],
             )
             self.env.cr.execute(
@@ -298,7 +301,9 @@ class CmrMembership(models.Model):
         locked first: a concurrent redemption waits, then sees this one."""
         self.ensure_one()
         if not isinstance(points, int) or points <= 0:
-            raise UserError(self.env._("Redeemed points must be a positive whole number."))
+            raise UserError(
+                self.env._("Redeemed points must be a positive whole number.")
+            )
         self._cmr_check_usable()
         self._cmr_lock()
         self._cmr_expire()
@@ -314,16 +319,20 @@ class CmrMembership(models.Model):
                 )
             )
         value = agreement.redeem_rate * points if agreement else 0.0
-        return self.env["cmr.points.line"].sudo()._cmr_consume(
-            self,
-            points,
-            {
-                "kind": "redeem",
-                "agreement_id": agreement.id if agreement else False,
-                "amount": value,
-                "product_id": product.id if product else False,
-                "reference": reference,
-            },
+        return (
+            self.env["cmr.points.line"]
+            .sudo()
+            ._cmr_consume(
+                self,
+                points,
+                {
+                    "kind": "redeem",
+                    "agreement_id": agreement.id if agreement else False,
+                    "amount": value,
+                    "product_id": product.id if product else False,
+                    "reference": reference,
+                },
+            )
         )
 
     def _cmr_adjust(self, points, reason):
@@ -361,8 +370,10 @@ class CmrMembership(models.Model):
     def _cmr_expire(self, day=None):
         """Expire the points of these cards that are older than their
         alliance allows (callers hold the cards' lock)."""
-        return self.env["cmr.points.line"].sudo()._cmr_expire_points(
-            day or fields.Date.context_today(self), self.ids
+        return (
+            self.env["cmr.points.line"]
+            .sudo()
+            ._cmr_expire_points(day or fields.Date.context_today(self), self.ids)
         )
 
     # ------------------------------------------------------------------
@@ -377,9 +388,9 @@ class CmrMembership(models.Model):
         balances = self._cmr_balances()
         soon = today + relativedelta(days=EXPIRY_NOTICE_DAYS)
         expiring = {}
-        for _line, membership_id, left, expires_on in self.env[
-            "cmr.points.line"
-        ].sudo()._cmr_open_earnings(self.ids):
+        for _line, membership_id, left, expires_on in (
+            self.env["cmr.points.line"].sudo()._cmr_open_earnings(self.ids)
+        ):
             if expires_on and expires_on <= soon:
                 points, first = expiring.get(membership_id, (0, expires_on))
                 expiring[membership_id] = (points + left, min(first, expires_on))
@@ -432,8 +443,12 @@ class CmrMembership(models.Model):
         self.env["cmr.points.line"].flush_model()
         self.flush_model(["alliance_id", "state"])
         now = fields.Datetime.now()
-        windows = [(gid, now - relativedelta(days=days)) for gid, days in days_by_id.items()]
-        column = SQL.identifier("alliance_id" if group == "alliance_id" else "agreement_id")
+        windows = [
+            (gid, now - relativedelta(days=days)) for gid, days in days_by_id.items()
+        ]
+        column = SQL.identifier(
+            "alliance_id" if group == "alliance_id" else "agreement_id"
+        )
         self.env.cr.execute(
             SQL(
                 """
@@ -451,7 +466,9 @@ class CmrMembership(models.Model):
                 column,
             )
         )
-        return {gid: (members, active) for gid, members, active in self.env.cr.fetchall()}
+        return {
+            gid: (members, active) for gid, members, active in self.env.cr.fetchall()
+        }
 
     # ------------------------------------------------------------------
     # Crons
@@ -460,6 +477,6 @@ class CmrMembership(models.Model):
     @api.model
     def _cron_expire_cards(self):
         today = fields.Date.context_today(self)
-        self.search(
-            [("state", "!=", "expired"), ("date_end", "<", today)]
-        ).write({"state": "expired"})
+        self.search([("state", "!=", "expired"), ("date_end", "<", today)]).write(
+            {"state": "expired"}
+        )

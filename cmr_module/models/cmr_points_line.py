@@ -48,7 +48,9 @@ class CmrPointsLine(models.Model):
         related="membership_id.company_id", store=True, index=True
     )
     card_number = fields.Char(related="membership_id.card_number")
-    member_name = fields.Char(related="membership_id.partner_id.name", string="Member Name")
+    member_name = fields.Char(
+        related="membership_id.partner_id.name", string="Member Name"
+    )
     agreement_id = fields.Many2one(
         "cmr.alliance.merchant",
         string="Merchant Agreement",
@@ -57,7 +59,9 @@ class CmrPointsLine(models.Model):
         readonly=True,
     )
     merchant_id = fields.Many2one(
-        related="agreement_id.partner_id", store=True, index="btree_not_null",
+        related="agreement_id.partner_id",
+        store=True,
+        index="btree_not_null",
         string="Merchant",
     )
     kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
@@ -228,7 +232,8 @@ class CmrPointsLine(models.Model):
                 SELECT DISTINCT l.membership_id
                   FROM cmr_points_line l
                  WHERE l.points > 0 AND l.expires_on < %s
-                   AND l.points > COALESCE((SELECT SUM(points) FROM cmr_points_allocation
+                   AND l.points > COALESCE((SELECT SUM(points)
+                                              FROM cmr_points_allocation
                                              WHERE earn_line_id = l.id), 0)
                 """,
                 [day],
@@ -250,7 +255,8 @@ class CmrPointsLine(models.Model):
                    AND l.membership_id = ANY(%(ids)s)
                    AND l.points - COALESCE(a.used, 0) > 0
             ), per_card AS (
-                SELECT membership_id, SUM(left_) AS total FROM open GROUP BY membership_id
+                SELECT membership_id, SUM(left_) AS total
+                  FROM open GROUP BY membership_id
             ), expiry AS (
                 INSERT INTO cmr_points_line (membership_id, partner_id, alliance_id,
                        company_id, kind, points, date, amount, reason, user_id,
@@ -339,7 +345,8 @@ class CmrPointsLine(models.Model):
                AND so.date_order::date >= ms.date_start
                AND (ms.date_end IS NULL OR so.date_order::date <= ms.date_end)
                AND NOT EXISTS (SELECT 1 FROM cmr_points_line l
-                                WHERE l.membership_id = ms.id AND l.sale_order_id = so.id)
+                                WHERE l.membership_id = ms.id
+                                  AND l.sale_order_id = so.id)
           ORDER BY so.id, ms.alliance_id, (ms.partner_id = so.partner_id) DESC, ms.id
             """
         )

@@ -80,9 +80,7 @@ class CmrSettlement(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invoiced(self):
         if any(settlement.state == "done" for settlement in self):
-            raise UserError(
-                self.env._("An invoiced settlement cannot be deleted.")
-            )
+            raise UserError(self.env._("An invoiced settlement cannot be deleted."))
 
     # ------------------------------------------------------------------
     # Settling
@@ -99,9 +97,11 @@ class CmrSettlement(models.Model):
             [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
         )
         todo = agreements.filtered(
-            lambda a: a not in existing.agreement_id
-            and a.date_start <= date_to
-            and (not a.date_end or a.date_end >= date_from)
+            lambda a: (
+                a not in existing.agreement_id
+                and a.date_start <= date_to
+                and (not a.date_end or a.date_end >= date_from)
+            )
         )
         totals = {}
         if todo:
@@ -116,7 +116,9 @@ class CmrSettlement(models.Model):
                         (
                             "date",
                             "<",
-                            fields.Datetime.to_datetime(date_to + relativedelta(days=1)),
+                            fields.Datetime.to_datetime(
+                                date_to + relativedelta(days=1)
+                            ),
                         ),
                     ],
                     ["agreement_id", "kind"],
@@ -133,7 +135,8 @@ class CmrSettlement(models.Model):
                     "points_redeemed": -totals.get((agreement.id, "redeem"), 0),
                     "settlement_rate": agreement.settlement_rate,
                     "amount_due_by_merchant": agreement.currency_id.round(
-                        totals.get((agreement.id, "earn"), 0) * agreement.settlement_rate
+                        totals.get((agreement.id, "earn"), 0)
+                        * agreement.settlement_rate
                     ),
                     "amount_due_to_merchant": agreement.currency_id.round(
                         -totals.get((agreement.id, "redeem"), 0)
@@ -154,7 +157,9 @@ class CmrSettlement(models.Model):
             if settlement.amount_due_by_merchant:
                 values["invoice_id"] = Move.create(
                     settlement._cmr_move_values(
-                        "out_invoice", "sale", settlement.points_earned,
+                        "out_invoice",
+                        "sale",
+                        settlement.points_earned,
                         self.env._(
                             "Points earned by members at %(merchant)s, %(start)s – "
                             "%(end)s",
@@ -167,7 +172,9 @@ class CmrSettlement(models.Model):
             if settlement.amount_due_to_merchant:
                 values["bill_id"] = Move.create(
                     settlement._cmr_move_values(
-                        "in_invoice", "purchase", settlement.points_redeemed,
+                        "in_invoice",
+                        "purchase",
+                        settlement.points_redeemed,
                         self.env._(
                             "Points redeemed by members at %(merchant)s, %(start)s – "
                             "%(end)s",
@@ -236,10 +243,13 @@ class CmrSettlement(models.Model):
     def _cron_settle_last_month(self):
         first = fields.Date.context_today(self).replace(day=1)
         date_from = first - relativedelta(months=1)
-        agreements = self.env["cmr.alliance.merchant"].search([])
+        date_to = first - relativedelta(days=1)
+        agreements = self.env["cmr.alliance.merchant"].search(
+            [("date_start", "<=", date_to)]
+        )
         for company in agreements.company_id:
             self.with_company(company)._cmr_settle(
                 agreements.filtered(lambda a, c=company: a.company_id == c),
                 date_from,
-                first - relativedelta(days=1),
+                date_to,
             )

@@ -2,20 +2,23 @@ from odoo import fields, models
 
 
 class ResPartner(models.Model):
-    """Alliance cards and points of a customer (kept apart from the charter
-    extension in ``res_partner.py``)."""
+    """Alliance cards and points of a customer, kept apart from the charter
+    extension in ``res_partner.py`` so the alliance branch merges cleanly
+    (the integrator may move these fields there)."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     cmr_membership_ids = fields.One2many(
         "cmr.membership", "partner_id", string="Alliance Cards"
     )
     cmr_membership_count = fields.Integer(
-        string="Cards", compute="_compute_cmr_membership_stats",
+        string="Cards",
+        compute="_compute_cmr_membership_stats",
         groups="cmr_module.group_cmr_user",
     )
     cmr_points_balance = fields.Integer(
-        string="Points", compute="_compute_cmr_membership_stats",
+        string="Points",
+        compute="_compute_cmr_membership_stats",
         groups="cmr_module.group_cmr_user",
     )
 

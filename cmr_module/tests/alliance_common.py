@@ -48,11 +48,17 @@ class AllianceMixin:
             }
         )
         cls.merchant_user_a = new_test_user(
-            cls.env, login="cmr_merchant_a", groups="base.group_portal", name="Counter A"
+            cls.env,
+            login="cmr_merchant_a",
+            groups="base.group_portal",
+            name="Counter A",
         )
         cls.merchant_user_a.partner_id.parent_id = cls.merchant_a
         cls.merchant_user_b = new_test_user(
-            cls.env, login="cmr_merchant_b", groups="base.group_portal", name="Counter B"
+            cls.env,
+            login="cmr_merchant_b",
+            groups="base.group_portal",
+            name="Counter B",
         )
         cls.merchant_user_b.partner_id.parent_id = cls.merchant_b
         cls.member_user = new_test_user(
@@ -96,9 +102,7 @@ class AllianceMixin:
 
     def open_points(self, lines):
         """{earn line: points left} from the allocations."""
-        rows = self.env["cmr.points.line"]._cmr_open_earnings(
-            lines.membership_id.ids
-        )
+        rows = self.env["cmr.points.line"]._cmr_open_earnings(lines.membership_id.ids)
         left = {row[0]: row[2] for row in rows}
         return [left.get(line.id, 0) for line in lines]
 

@@ -83,7 +83,9 @@ class TestAlliancePoints(AllianceCase):
         Line._cmr_expire_points(later)
         self.assertEqual(Line._cmr_expire_points(later), 0)
         self.assertEqual(
-            Line.search_count([("membership_id", "=", self.card.id), ("kind", "=", "expire")]),
+            Line.search_count(
+                [("membership_id", "=", self.card.id), ("kind", "=", "expire")]
+            ),
             1,
         )
 
@@ -117,12 +119,21 @@ class TestAlliancePoints(AllianceCase):
         number = self.card.card_number
         store = self.env["product.product"].create({"name": "Snacks", "type": "consu"})
         bad = [
-            (lambda: self.agreement_a._cmr_record_redemption(number, 101), "has 100 points"),
+            (
+                lambda: self.agreement_a._cmr_record_redemption(number, 101),
+                "has 100 points",
+            ),
             (lambda: self.agreement_a._cmr_record_redemption(number, -5), "positive"),
             (lambda: self.agreement_a._cmr_record_redemption(number, 0), "positive"),
             (lambda: self.agreement_a._cmr_record_purchase(number, -10.0), "positive"),
-            (lambda: self.agreement_a._cmr_record_purchase(number, 0.4), "earns no points"),
-            (lambda: self.agreement_a._cmr_record_purchase(number, 10, store), "does not accept"),
+            (
+                lambda: self.agreement_a._cmr_record_purchase(number, 0.4),
+                "earns no points",
+            ),
+            (
+                lambda: self.agreement_a._cmr_record_purchase(number, 10, store),
+                "does not accept",
+            ),
             (lambda: self.agreement_a._cmr_record_purchase("1234", 10), "Mistyped"),
         ]
         for call, message in bad:
@@ -201,7 +212,12 @@ class TestAlliancePoints(AllianceCase):
                 "invoice_date": self.today,
                 "invoice_line_ids": [
                     Command.create(
-                        {"name": "Fuel", "quantity": 1, "price_unit": 250.0, "tax_ids": []}
+                        {
+                            "name": "Fuel",
+                            "quantity": 1,
+                            "price_unit": 250.0,
+                            "tax_ids": [],
+                        }
                     )
                 ],
             }

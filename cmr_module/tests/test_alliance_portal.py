@@ -59,14 +59,39 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         count = Line.search_count([])
         number = self.card.card_number
         bad = [
-            ({"card_number": number[:-1] + str((int(number[-1]) + 3) % 10),
-              "kind": "purchase", "quantity": "10"}, "Mistyped card number"),
-            ({"card_number": number, "kind": "redeem", "quantity": "501"}, "has 500 points"),
-            ({"card_number": number, "kind": "purchase", "quantity": "-3"}, "positive number"),
-            ({"card_number": number, "kind": "redeem", "quantity": "1.5"}, "whole numbers"),
-            ({"card_number": number, "kind": "purchase", "quantity": "10",
-              "service_id": "999999"}, "accepted services"),
-            ({"card_number": number, "kind": "gift", "quantity": "10"}, "purchase or a redemption"),
+            (
+                {
+                    "card_number": number[:-1] + str((int(number[-1]) + 3) % 10),
+                    "kind": "purchase",
+                    "quantity": "10",
+                },
+                "Mistyped card number",
+            ),
+            (
+                {"card_number": number, "kind": "redeem", "quantity": "501"},
+                "has 500 points",
+            ),
+            (
+                {"card_number": number, "kind": "purchase", "quantity": "-3"},
+                "positive number",
+            ),
+            (
+                {"card_number": number, "kind": "redeem", "quantity": "1.5"},
+                "whole numbers",
+            ),
+            (
+                {
+                    "card_number": number,
+                    "kind": "purchase",
+                    "quantity": "10",
+                    "service_id": "999999",
+                },
+                "accepted services",
+            ),
+            (
+                {"card_number": number, "kind": "gift", "quantity": "10"},
+                "purchase or a redemption",
+            ),
         ]
         for post, message in bad:
             response = self.url_open("/my/merchant", data=dict(post, csrf_token=token))

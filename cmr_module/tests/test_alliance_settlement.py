@@ -117,9 +117,13 @@ class TestAllianceSettlement(AllianceCase):
             }
         )
         wizard.action_settle()
-        settled = self.env["cmr.settlement"].search([("date_from", "=", self.month_start)])
-        self.assertEqual(settled.agreement_id & (self.agreement_a | self.agreement_b),
-                         self.agreement_b)
+        settled = self.env["cmr.settlement"].search(
+            [("date_from", "=", self.month_start)]
+        )
+        self.assertEqual(
+            settled.agreement_id & (self.agreement_a | self.agreement_b),
+            self.agreement_b,
+        )
         with self.assertRaisesRegex(UserError, "ends before"):
             self.env["cmr.settlement"]._cmr_settle(
                 self.agreement_a, self.month_end, self.month_start
