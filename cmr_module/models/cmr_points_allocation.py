@@ -9,15 +9,15 @@ class CmrPointsAllocation(models.Model):
     _name = "cmr.points.allocation"
     _description = "Points Allocation"
     _order = "id"
+    # Written only by the ledger's own methods, hundreds of thousands at a
+    # time by the expiry run: who and when are on the consuming line.
+    _log_access = False
 
     consumer_line_id = fields.Many2one(
         "cmr.points.line", required=True, index=True, ondelete="restrict", readonly=True
     )
     earn_line_id = fields.Many2one(
         "cmr.points.line", required=True, index=True, ondelete="restrict", readonly=True
-    )
-    membership_id = fields.Many2one(
-        "cmr.membership", required=True, index=True, ondelete="restrict", readonly=True
     )
     points = fields.Integer(required=True, readonly=True)
 

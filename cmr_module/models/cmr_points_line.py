@@ -64,7 +64,7 @@ class CmrPointsLine(models.Model):
         index="btree_not_null",
         string="Merchant",
     )
-    kind = fields.Selection(KINDS, required=True, readonly=True, index=True)
+    kind = fields.Selection(KINDS, required=True, readonly=True)
     points = fields.Integer(required=True, readonly=True, aggregator="sum")
     date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now, index=True
@@ -206,7 +206,6 @@ class CmrPointsLine(models.Model):
                 {
                     "consumer_line_id": line.id,
                     "earn_line_id": earn_id,
-                    "membership_id": membership.id,
                     "points": take,
                 }
             )
@@ -262,16 +261,14 @@ class CmrPointsLine(models.Model):
                        company_id, kind, points, date, amount, reason, user_id,
                        create_uid, create_date, write_uid, write_date)
                 SELECT m.id, m.partner_id, m.alliance_id, m.company_id, 'expire',
-                       -p.total, %(now)s, 0, %(reason)s, %(uid)s,
+                       -p.total, %(now)s, 0, %(reason)s, NULL,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM per_card p JOIN cmr_membership m ON m.id = p.membership_id
              RETURNING id, membership_id
             ), allocation AS (
                 INSERT INTO cmr_points_allocation (consumer_line_id, earn_line_id,
-                       membership_id, points, create_uid, create_date, write_uid,
-                       write_date)
-                SELECT e.id, o.id, o.membership_id, o.left_,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       points)
+                SELECT e.id, o.id, o.left_
                   FROM open o JOIN expiry e ON e.membership_id = o.membership_id
              RETURNING points
             )

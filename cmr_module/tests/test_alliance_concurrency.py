@@ -56,7 +56,11 @@ class TestAllianceConcurrentRedemptions(common.BaseCase):
             cr = env.cr
             ids = self.ids
             cr.execute(
-                "DELETE FROM cmr_points_allocation WHERE membership_id = %s",
+                """
+                DELETE FROM cmr_points_allocation
+                 WHERE consumer_line_id IN (SELECT id FROM cmr_points_line
+                                             WHERE membership_id = %s)
+                """,
                 [ids["card"]],
             )
             cr.execute(

@@ -165,8 +165,9 @@ class TestAlliancePoints(AllianceCase):
             line.unlink()
         self.agreement_a._cmr_record_redemption(self.card.card_number, 5)
         allocation = self.env["cmr.points.allocation"].search(
-            [("membership_id", "=", self.card.id)]
+            [("consumer_line_id.membership_id", "=", self.card.id)]
         )
+        self.assertEqual(allocation.points, 5)
         with self.assertRaises(UserError):
             allocation.write({"points": 1})
         with self.assertRaises(UserError):
