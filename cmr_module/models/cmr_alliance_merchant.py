@@ -213,10 +213,8 @@ class CmrAllianceMerchant(models.Model):
     def _cmr_portal_agreements(self, partner):
         """Agreements a merchant's portal user works under (sudo, pinned to the
         user's commercial partner)."""
-        return (
-            self.sudo()
-            .search([("partner_id", "=", partner.commercial_partner_id.id)])
-            .filtered("active")
+        return self.sudo().search(
+            [("partner_id", "=", partner.commercial_partner_id.id)]
         )
 
     @api.model

@@ -87,14 +87,15 @@ class CmrPointsLine(models.Model):
         string="Invoice",
         readonly=True,
         index="btree_not_null",
-        ondelete="restrict",
+        # The host may still delete its documents; the reference stays.
+        ondelete="set null",
     )
     sale_order_id = fields.Many2one(
         "sale.order",
         string="Sales Order",
         readonly=True,
         index="btree_not_null",
-        ondelete="restrict",
+        ondelete="set null",
     )
     user_id = fields.Many2one(
         "res.users",

@@ -146,7 +146,9 @@ class CmrSettlement(models.Model):
                 for agreement in todo
             ]
         )
-        new._cmr_create_moves()
+        # Statements computed earlier but not invoiced (an error in between)
+        # get their documents now; invoiced ones are left alone.
+        (existing | new)._cmr_create_moves()
         return existing | new
 
     def _cmr_create_moves(self):
