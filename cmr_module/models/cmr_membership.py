@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 CARD_LENGTH = 16
 # The member's portal warns of points expiring within this many days.
@@ -415,7 +415,17 @@ class CmrMembership(models.Model):
                     "membership": membership,
                     "balance": balances.get(membership.id, 0),
                     "expiring_points": points,
-                    "expiring_first": first,
+                    "expiring_text": points
+                    and self.env._(
+                        "%(points)s points expire from %(date)s: use them first.",
+                        points=points,
+                        date=format_date(self.env, first),
+                    ),
+                    "valid_until_text": membership.date_end
+                    and self.env._(
+                        "valid until %(date)s",
+                        date=format_date(self.env, membership.date_end),
+                    ),
                     "merchants": [
                         {
                             "name": agreement.partner_id.name,

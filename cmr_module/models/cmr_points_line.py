@@ -150,6 +150,16 @@ class CmrPointsLine(models.Model):
         for line in self:
             line.display_name = f"{labels.get(line.kind, '')} {line.points:+d}"
 
+    def _cmr_portal_summary(self):
+        """What the merchant's counter confirms after recording a line."""
+        self.ensure_one()
+        return self.env._(
+            "Recorded: card %(card)s (%(member)s), %(points)s points.",
+            card=self.card_number,
+            member=self.member_name,
+            points=self.points,
+        )
+
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(
             self.env._("The points ledger is append-only: lines cannot be changed.")
