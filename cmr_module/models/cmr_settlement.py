@@ -158,38 +158,34 @@ class CmrSettlement(models.Model):
             values = {"state": "done"}
             if settlement.amount_due_by_merchant:
                 values["invoice_id"] = Move.create(
-                    settlement._cmr_move_values(
-                        "out_invoice",
-                        "sale",
-                        settlement.points_earned,
-                        self.env._(
-                            "Points earned by members at %(merchant)s, %(start)s – "
-                            "%(end)s",
-                            merchant=settlement.merchant_id.name,
-                            start=settlement.date_from,
-                            end=settlement.date_to,
-                        ),
-                    )
+                    settlement._cmr_move_values("out_invoice")
                 ).id
             if settlement.amount_due_to_merchant:
                 values["bill_id"] = Move.create(
-                    settlement._cmr_move_values(
-                        "in_invoice",
-                        "purchase",
-                        settlement.points_redeemed,
-                        self.env._(
-                            "Points redeemed by members at %(merchant)s, %(start)s – "
-                            "%(end)s",
-                            merchant=settlement.merchant_id.name,
-                            start=settlement.date_from,
-                            end=settlement.date_to,
-                        ),
-                    )
+                    settlement._cmr_move_values("in_invoice")
                 ).id
             settlement.write(values)
 
-    def _cmr_move_values(self, move_type, journal_type, points, label):
+    def _cmr_move_values(self, move_type):
+        """Values of the statement's customer invoice (points earned at the
+        merchant) or vendor bill (points redeemed there)."""
         self.ensure_one()
+        if move_type == "out_invoice":
+            journal_type, points = "sale", self.points_earned
+            label = self.env._(
+                "Points earned by members at %(merchant)s, %(start)s – %(end)s",
+                merchant=self.merchant_id.name,
+                start=self.date_from,
+                end=self.date_to,
+            )
+        else:
+            journal_type, points = "purchase", self.points_redeemed
+            label = self.env._(
+                "Points redeemed by members at %(merchant)s, %(start)s – %(end)s",
+                merchant=self.merchant_id.name,
+                start=self.date_from,
+                end=self.date_to,
+            )
         journal = self.env["account.journal"].search(
             [
                 *self.env["account.journal"]._check_company_domain(self.company_id),
@@ -202,7 +198,11 @@ class CmrSettlement(models.Model):
                 self.env._(
                     "Set up a %(type)s journal with a default account for %(company)s "
                     "before settling merchants.",
-                    type=journal_type,
+                    type=dict(
+                        self.env["account.journal"]
+                        ._fields["type"]
+                        ._description_selection(self.env)
+                    )[journal_type],
                     company=self.company_id.name,
                 )
             )

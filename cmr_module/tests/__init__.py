@@ -7,3 +7,4 @@ from . import test_alliance_points
 from . import test_alliance_concurrency
 from . import test_alliance_settlement
 from . import test_alliance_portal
+from . import test_alliance_security

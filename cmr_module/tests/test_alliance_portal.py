@@ -160,6 +160,7 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         self.assertIn("Wash A", response.text, "where the card can be used")
         response = self.url_open(f"/my/cards/{self.card.id}")
         self.assertIn("o_cmr_history", response.text)
+        self.assertIn("Free wash", response.text, "the alliance's benefits")
         response = self.url_open(f"/my/cards/{self.card_2.id}", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
         Membership = self.env["cmr.membership"].with_user(self.member_user)
