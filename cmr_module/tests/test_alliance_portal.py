@@ -186,3 +186,20 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
 
     def test_tour_member_views_balance(self):
         self.start_tour("/my", "cmr_alliance_member_balance", login="cmr_member_1")
+
+    def test_tour_backend_card_adjustment_and_activity(self):
+        self.start_tour(
+            "/odoo/action-cmr_module.cmr_membership_action",
+            "cmr_alliance_backend",
+            login="admin",
+        )
+        line = self.env["cmr.points.line"].search(
+            [("membership_id", "=", self.card.id), ("kind", "=", "adjust")]
+        )
+        self.assertEqual(line.points, 25)
+        self.assertEqual(line.reason, "Goodwill after a late delivery")
+        self.start_tour(
+            "/odoo/action-cmr_module.cmr_points_line_action_activity",
+            "cmr_alliance_backend_activity",
+            login="admin",
+        )
