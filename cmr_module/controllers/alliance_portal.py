@@ -10,12 +10,24 @@ PORTAL_LINES = 50
 class CmrAlliancePortal(CustomerPortal):
     """Members' cards at /my/cards, merchants' counter at /my/merchant."""
 
+    def _cmr_cards_domain(self):
+        # Staff may read every card: the portal pages show one's own only.
+        return [
+            (
+                "partner_id",
+                "child_of",
+                request.env.user.partner_id.commercial_partner_id.id,
+            )
+        ]
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "cmr_card_count" in counters:
             Membership = request.env["cmr.membership"]
             values["cmr_card_count"] = (
-                Membership.search_count([]) if Membership.has_access("read") else 0
+                Membership.search_count(self._cmr_cards_domain())
+                if Membership.has_access("read")
+                else 0
             )
         return values
 
@@ -34,8 +46,8 @@ class CmrAlliancePortal(CustomerPortal):
 
     @http.route("/my/cards", type="http", auth="user", website=True, methods=["GET"])
     def portal_my_cards(self, **kw):
-        # Only the cards the record rules let the user read: their own.
-        memberships = request.env["cmr.membership"].search([])
+        # As the user: record rules confine portal users to their own cards.
+        memberships = request.env["cmr.membership"].search(self._cmr_cards_domain())
         values = self._prepare_portal_layout_values()
         values.update(
             page_name="cmr_cards",
@@ -56,6 +68,8 @@ class CmrAlliancePortal(CustomerPortal):
                 "cmr.membership", membership_id
             )
         except (AccessError, MissingError):
+            return request.redirect("/my/cards")
+        if not membership_sudo.filtered_domain(self._cmr_cards_domain()):
             return request.redirect("/my/cards")
         values = self._prepare_portal_layout_values()
         card = membership_sudo._cmr_portal_values()[0]

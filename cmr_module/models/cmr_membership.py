@@ -298,7 +298,8 @@ class CmrMembership(models.Model):
 
     def _cmr_redeem(self, points, agreement=None, product=None, reference=None):
         """Spend ``points`` of the card, oldest first. The card's row is
-        locked first: a concurrent redemption waits, then sees this one."""
+        locked first: a concurrent movement of the card waits, is refused
+        with a serialization failure and retried (see ``_cmr_lock``)."""
         self.ensure_one()
         if not isinstance(points, int) or points <= 0:
             raise UserError(

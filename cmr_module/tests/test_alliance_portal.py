@@ -172,6 +172,13 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         # A member who is no merchant has no counter.
         response = self.url_open("/my/merchant", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
+        # Staff may read every card in the backend; their portal page shows
+        # their own cards only.
+        self.authenticate("admin", "admin")
+        response = self.url_open("/my/cards")
+        self.assertNotIn(self.card.card_number, response.text)
+        response = self.url_open(f"/my/cards/{self.card.id}", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
 
     def test_tour_merchant_records_redemption(self):
         self.start_tour(
