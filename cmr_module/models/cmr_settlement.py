@@ -154,19 +154,20 @@ class CmrSettlement(models.Model):
     def _cmr_create_moves(self):
         """Draft customer invoices and vendor bills of computed statements."""
         Move = self.env["account.move"]
+        journals = {}  # (company, journal type): journal, looked up once
         for settlement in self.filtered(lambda s: s.state == "draft"):
             values = {"state": "done"}
             if settlement.amount_due_by_merchant:
                 values["invoice_id"] = Move.create(
-                    settlement._cmr_move_values("out_invoice")
+                    settlement._cmr_move_values("out_invoice", journals)
                 ).id
             if settlement.amount_due_to_merchant:
                 values["bill_id"] = Move.create(
-                    settlement._cmr_move_values("in_invoice")
+                    settlement._cmr_move_values("in_invoice", journals)
                 ).id
             settlement.write(values)
 
-    def _cmr_move_values(self, move_type):
+    def _cmr_move_values(self, move_type, journals=None):
         """Values of the statement's customer invoice (points earned at the
         merchant) or vendor bill (points redeemed there)."""
         self.ensure_one()
@@ -186,13 +187,17 @@ class CmrSettlement(models.Model):
                 start=self.date_from,
                 end=self.date_to,
             )
-        journal = self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.company_id),
-                ("type", "=", journal_type),
-            ],
-            limit=1,
-        )
+        journals = {} if journals is None else journals
+        key = (self.company_id, journal_type)
+        if key not in journals:
+            journals[key] = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(self.company_id),
+                    ("type", "=", journal_type),
+                ],
+                limit=1,
+            )
+        journal = journals[key]
         if not journal or not journal.default_account_id:
             raise UserError(
                 self.env._(
