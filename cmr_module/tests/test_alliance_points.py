@@ -204,6 +204,12 @@ class TestAlliancePoints(AllianceCase):
         self.card.action_renew()
         self.assertEqual(self.card.state, "active")
         self.assertGreater(self.card.date_end, self.today + timedelta(days=300))
+        # A new policy applies to new cards and renewals, not to issued cards.
+        date_end = self.card.date_end
+        self.alliance.card_validity_months = 6
+        self.env.flush_all()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.date_end, date_end)
 
     def test_paid_invoices_earn_once(self):
         invoice = self.env["account.move"].create(
