@@ -376,6 +376,57 @@ class CmrPointsLine(models.Model):
                 )
         return self.sudo().create(values)
 
+    @api.model
+    def _cmr_take_back_refunds(self):
+        """Posted credit notes of invoices that earned points take back the
+        refunded share of those points, up to what is left on the card (a
+        negative adjustment, oldest points first); each credit note once per
+        card. Returns the new lines."""
+        self.flush_model()
+        self.env["account.move"].flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT l.membership_id, rf.id, rf.name,
+                   LEAST(l.points, FLOOR(l.points * ABS(rf.amount_total_signed)
+                                         / NULLIF(ABS(mv.amount_total_signed), 0)
+                                         + 1e-9))::int
+              FROM account_move rf
+              JOIN account_move mv ON mv.id = rf.reversed_entry_id
+              JOIN cmr_points_line l ON l.move_id = mv.id AND l.kind = 'earn'
+             WHERE rf.move_type = 'out_refund' AND rf.state = 'posted'
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line x
+                                WHERE x.membership_id = l.membership_id
+                                  AND x.move_id = rf.id)
+          ORDER BY l.membership_id, rf.id
+            """
+        )
+        rows = [row for row in cr.fetchall() if row[3]]
+        if not rows:
+            return self.browse()
+        cards = self.env["cmr.membership"].browse({row[0] for row in rows})
+        cards._cmr_lock()
+        cards._cmr_expire()
+        balances = cards._cmr_balances()
+        lines = self.browse()
+        for membership_id, move_id, name, points in rows:
+            points = min(points, balances.get(membership_id, 0))
+            if points <= 0:
+                # Nothing left to take back now: the next run tries again.
+                continue
+            balances[membership_id] -= points
+            lines |= self.sudo()._cmr_consume(
+                cards.browse(membership_id),
+                points,
+                {
+                    "kind": "adjust",
+                    "move_id": move_id,
+                    "reference": name,
+                    "reason": self.env._("Credit note %(name)s", name=name),
+                },
+            )
+        return lines
+
     # ------------------------------------------------------------------
     # Crons
     # ------------------------------------------------------------------
@@ -388,3 +439,4 @@ class CmrPointsLine(models.Model):
     @api.model
     def _cron_earn_from_company(self):
         self._cmr_earn_from_company()
+        self._cmr_take_back_refunds()

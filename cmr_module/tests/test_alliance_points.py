@@ -244,6 +244,72 @@ class TestAlliancePoints(AllianceCase):
         self.env.ref("cmr_module.ir_cron_cmr_points_earn").method_direct_trigger()
         self.assertEqual(Line.search_count([("move_id", "=", invoice.id)]), 1)
 
+    def _paid_invoice(self, amount):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.member.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Fuel",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        return invoice
+
+    def _credit_note(self, invoice, amount):
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": invoice.partner_id.id,
+                "invoice_date": self.today,
+                "reversed_entry_id": invoice.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Fuel returned",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        return refund
+
+    def test_credit_notes_take_points_back_once(self):
+        Line = self.env["cmr.points.line"]
+        invoice = self._paid_invoice(250.0)
+        Line._cmr_earn_from_company()
+        self.assertEqual(self.card.balance, 250)
+        refund = self._credit_note(invoice, 100.0)
+        lines = Line._cmr_take_back_refunds()
+        self.assertEqual(lines.points, -100)
+        self.assertEqual(lines.kind, "adjust")
+        self.assertEqual(lines.move_id, refund)
+        self.assertFalse(Line._cmr_take_back_refunds(), "a credit note counts once")
+        self.card.invalidate_recordset(["balance"])
+        self.assertEqual(self.card.balance, 150)
+        # The member spent most of the rest: only what is left is taken back.
+        self.agreement_a._cmr_record_redemption(self.card.card_number, 120)
+        self._credit_note(invoice, 150.0)
+        self.env.ref("cmr_module.ir_cron_cmr_points_earn").method_direct_trigger()
+        self.card.invalidate_recordset(["balance"])
+        self.assertEqual(self.card.balance, 0)
+
     def test_confirmed_orders_earn_once(self):
         self.alliance.earn_source = "order"
         product = self.env["product.product"].create(
