@@ -6,6 +6,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+# Cards whose old points the scheduled expiry handles per transaction.
+EXPIRY_BATCH = 20000
+
 KINDS = [
     ("earn", "Earn"),
     ("redeem", "Redeem"),
@@ -228,6 +231,26 @@ class CmrPointsLine(models.Model):
         return line
 
     @api.model
+    def _cmr_expiring_cards(self, day):
+        """Ids of the cards with points left on earnings expired before
+        ``day``, in id order (one query)."""
+        self.flush_model()
+        self.env["cmr.points.allocation"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT l.membership_id
+              FROM cmr_points_line l
+             WHERE l.points > 0 AND l.expires_on < %s
+               AND l.points > COALESCE((SELECT SUM(points)
+                                          FROM cmr_points_allocation
+                                         WHERE earn_line_id = l.id), 0)
+          ORDER BY l.membership_id
+            """,
+            [day],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
     def _cmr_expire_points(self, day, membership_ids=None):
         """Expire what is left of earnings older than their validity, on
         ``day``: one expiry line per card, allocated to the earnings. Set-based
@@ -237,18 +260,7 @@ class CmrPointsLine(models.Model):
         self.env["cmr.points.allocation"].flush_model()
         cr = self.env.cr
         if membership_ids is None:
-            cr.execute(
-                """
-                SELECT DISTINCT l.membership_id
-                  FROM cmr_points_line l
-                 WHERE l.points > 0 AND l.expires_on < %s
-                   AND l.points > COALESCE((SELECT SUM(points)
-                                              FROM cmr_points_allocation
-                                             WHERE earn_line_id = l.id), 0)
-                """,
-                [day],
-            )
-            membership_ids = [row[0] for row in cr.fetchall()]
+            membership_ids = self._cmr_expiring_cards(day)
             # Lock the cards: a redemption running now waits for the expiry.
             self.env["cmr.membership"].browse(membership_ids)._cmr_lock()
         if not membership_ids:
@@ -432,9 +444,19 @@ class CmrPointsLine(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_expire_points(self):
+    def _cron_expire_points(self, batch_size=EXPIRY_BATCH):
+        """Expire cards, then old points, a batch of cards per call: the
+        scheduler commits each batch and calls again while some are left, so
+        the cards are never locked long."""
         self.env["cmr.membership"]._cron_expire_cards()
-        self._cmr_expire_points(fields.Date.context_today(self))
+        day = fields.Date.context_today(self)
+        card_ids = self._cmr_expiring_cards(day)
+        batch = card_ids[:batch_size]
+        self.env["cmr.membership"].browse(batch)._cmr_lock()
+        self._cmr_expire_points(day, batch)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(card_ids) - len(batch)
+        )
 
     @api.model
     def _cron_earn_from_company(self):

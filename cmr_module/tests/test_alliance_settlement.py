@@ -135,3 +135,24 @@ class TestAllianceSettlement(AllianceCase):
         self.env.ref("cmr_module.ir_cron_cmr_points_expire").method_direct_trigger()
         self.card_2.invalidate_recordset(["balance"])
         self.assertEqual(self.card_2.balance, before - 25)
+
+    def test_expiry_cron_works_in_batches(self):
+        self.earn(self.card, 10, days_ago=150)
+        self.earn(self.card_2, 20, days_ago=150)
+        Line = self.env["cmr.points.line"]
+        day = self.today
+        expiring = Line._cmr_expiring_cards(day)
+        self.assertIn(self.card.id, expiring)
+        self.assertIn(self.card_2.id, expiring)
+        Line._cron_expire_points(batch_size=1)
+        self.assertEqual(len(Line._cmr_expiring_cards(day)), len(expiring) - 1)
+        for _run in range(len(expiring) - 1):
+            Line._cron_expire_points(batch_size=1)
+        self.assertFalse(Line._cmr_expiring_cards(day))
+        expiries = Line.search(
+            [
+                ("membership_id", "in", (self.card | self.card_2).ids),
+                ("kind", "=", "expire"),
+            ]
+        )
+        self.assertEqual(sorted(expiries.mapped("points")), [-20, -10])
