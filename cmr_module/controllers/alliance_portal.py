@@ -47,7 +47,12 @@ class CmrAlliancePortal(CustomerPortal):
     @http.route("/my/cards", type="http", auth="user", website=True, methods=["GET"])
     def portal_my_cards(self, **kw):
         # As the user: record rules confine portal users to their own cards.
-        memberships = request.env["cmr.membership"].search(self._cmr_cards_domain())
+        Membership = request.env["cmr.membership"]
+        memberships = (
+            Membership.search(self._cmr_cards_domain())
+            if Membership.has_access("read")
+            else Membership
+        )
         values = self._prepare_portal_layout_values()
         values.update(
             page_name="cmr_cards",
@@ -94,12 +99,16 @@ class CmrAlliancePortal(CustomerPortal):
             return request.redirect("/my")
         values = self._prepare_portal_layout_values()
         # Record rules limit both to the merchant's own transactions.
-        lines = request.env["cmr.points.line"].search(
-            [("merchant_id", "=", partner.commercial_partner_id.id)],
-            limit=PORTAL_LINES,
+        Line = request.env["cmr.points.line"]
+        Settlement = request.env["cmr.settlement"]
+        merchant = [("merchant_id", "=", partner.commercial_partner_id.id)]
+        lines = (
+            Line.search(merchant, limit=PORTAL_LINES)
+            if Line.has_access("read")
+            else Line
         )
-        settlements = request.env["cmr.settlement"].search(
-            [("merchant_id", "=", partner.commercial_partner_id.id)]
+        settlements = (
+            Settlement.search(merchant) if Settlement.has_access("read") else Settlement
         )
         values.update(
             page_name="cmr_merchant",

@@ -2,7 +2,7 @@ import re
 from datetime import timedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .alliance_common import AllianceMixin
 
@@ -172,6 +172,12 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         # A member who is no merchant has no counter.
         response = self.url_open("/my/merchant", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
+        # An employee without CMR rights gets an empty page, not an error.
+        new_test_user(self.env, login="cmr_plain_employee", groups="base.group_user")
+        self.authenticate("cmr_plain_employee", "cmr_plain_employee")
+        response = self.url_open("/my/cards")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("You do not hold any alliance card yet", response.text)
         # Staff may read every card in the backend; their portal page shows
         # their own cards only.
         self.authenticate("admin", "admin")
