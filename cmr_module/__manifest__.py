@@ -1,7 +1,7 @@
 {
     "name": "Customer Management Relationship",
     "summary": "Hand the relationship to the customer: preference charter, "
-    "consent ledger and a contact gate for every message",
+    "consent ledger, contact gate, customer tiers and membership alliances",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/cmr-module/cmr_module",
@@ -11,12 +11,14 @@
     "data": [
         "security/cmr_security.xml",
         "security/cmr_tier_security.xml",
+        "security/cmr_alliance_security.xml",
         "security/ir.model.access.csv",
         "data/cmr_channel_data.xml",
         "data/cmr_topic_data.xml",
         "data/cmr_interest_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/cmr_alliance_data.xml",
         "views/res_partner_views.xml",
         "views/cmr_charter_log_views.xml",
         "views/cmr_contact_views.xml",
@@ -30,11 +32,22 @@
         "wizards/cmr_tier_change_wizard_views.xml",
         "views/portal_templates.xml",
         "views/cmr_menus.xml",
+        "views/cmr_alliance_views.xml",
+        "views/cmr_alliance_merchant_views.xml",
+        "views/cmr_points_adjust_wizard_views.xml",
+        "views/cmr_membership_views.xml",
+        "views/cmr_points_line_views.xml",
+        "views/cmr_settlement_views.xml",
+        "views/cmr_settlement_wizard_views.xml",
+        "views/res_partner_alliance_views.xml",
+        "views/cmr_alliance_portal_templates.xml",
+        "views/cmr_alliance_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",
         "demo/cmr_partner_demo.xml",
         "demo/cmr_tier_demo.xml",
+        "demo/cmr_alliance_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -18,3 +18,11 @@ from . import cmr_score_rating
 from . import cmr_partner_tier
 from . import cmr_tier_history
 from . import cmr_tier_run
+from . import cmr_alliance
+from . import cmr_alliance_benefit
+from . import cmr_alliance_merchant
+from . import cmr_membership
+from . import cmr_points_line
+from . import cmr_points_allocation
+from . import cmr_settlement
+from . import res_partner_alliance

@@ -6,3 +6,8 @@ from . import test_security
 from . import test_tier_evaluation
 from . import test_tier_rules
 from . import test_tier_portal
+from . import test_alliance_points
+from . import test_alliance_concurrency
+from . import test_alliance_settlement
+from . import test_alliance_portal
+from . import test_alliance_security

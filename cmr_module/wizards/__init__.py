@@ -1,1 +1,3 @@
 from . import cmr_tier_change_wizard
+from . import cmr_settlement_wizard
+from . import cmr_points_adjust_wizard

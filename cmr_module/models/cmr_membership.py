@@ -1,0 +1,509 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+CARD_LENGTH = 16
+# The member's portal warns of points expiring within this many days.
+EXPIRY_NOTICE_DAYS = 60
+
+
+def luhn_check_digit(digits):
+    """Luhn check digit of a string of digits (the digit to append)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number):
+    return (
+        len(number) == CARD_LENGTH
+        and number.isdigit()
+        and luhn_check_digit(number[:-1]) == number[-1]
+    )
+
+
+class CmrMembership(models.Model):
+    """A customer's membership of an alliance, with its card.
+
+    The points balance is the sum of the card's ledger lines, never stored:
+    every change of it is a ledger line (``cmr.points.line``)."""
+
+    _name = "cmr.membership"
+    _description = "Alliance Membership"
+    _inherit = ["mail.thread"]
+    _order = "alliance_id, card_number"
+    _rec_name = "card_number"
+    _check_company_auto = True
+
+    card_number = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        default=lambda self: self._default_card_number(),
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Member",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+    )
+    alliance_id = fields.Many2one(
+        "cmr.alliance",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    alliance_type = fields.Selection(related="alliance_id.alliance_type")
+    company_id = fields.Many2one(
+        related="alliance_id.company_id", store=True, index=True, precompute=True
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("suspended", "Suspended"), ("expired", "Expired")],
+        required=True,
+        default="active",
+        tracking=True,
+        index=True,
+    )
+    date_start = fields.Date(
+        string="Valid From", required=True, default=fields.Date.context_today
+    )
+    date_end = fields.Date(
+        string="Valid To",
+        compute="_compute_date_end",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many("cmr.points.line", "membership_id", string="Points")
+    balance = fields.Integer(string="Points Balance", compute="_compute_balance")
+    benefit_ids = fields.Many2many(
+        "cmr.alliance.benefit",
+        string="Benefits",
+        compute="_compute_benefit_ids",
+        help="The alliance's benefits this member's customer tier entitles to.",
+    )
+
+    _sql_constraints = [
+        ("card_number_unique", "UNIQUE(card_number)", "A card number is unique."),
+        (
+            "partner_alliance_unique",
+            "UNIQUE(partner_id, alliance_id)",
+            "A customer holds one card per alliance.",
+        ),
+        (
+            "dates_ordered",
+            "CHECK(date_end IS NULL OR date_end >= date_start)",
+            "A card cannot expire before it becomes valid.",
+        ),
+    ]
+
+    @api.model
+    def _default_card_number(self):
+        body = self.env["ir.sequence"].next_by_code("cmr.membership.card")
+        if not body:
+            raise UserError(self.env._("The card number sequence is missing."))
+        return self._cmr_card_number(body)
+
+    @api.model
+    def _cmr_card_number(self, body):
+        body = body.rjust(CARD_LENGTH - 1, "0")[-(CARD_LENGTH - 1) :]
+        return body + luhn_check_digit(body)
+
+    @api.depends("alliance_id.benefit_ids.tier_ids", "partner_id")
+    @api.depends_context("company")
+    def _compute_benefit_ids(self):
+        for membership in self:
+            membership.benefit_ids = (
+                membership.alliance_id.benefit_ids._cmr_for_partner(
+                    membership.partner_id
+                )
+            )
+
+    @api.depends("date_start", "alliance_id.card_validity_months")
+    def _compute_date_end(self):
+        for membership in self:
+            months = membership.alliance_id.card_validity_months
+            if membership.date_start and months and not membership.date_end:
+                membership.date_end = membership.date_start + relativedelta(
+                    months=months, days=-1
+                )
+
+    def _compute_balance(self):
+        balances = self._cmr_balances()
+        for membership in self:
+            membership.balance = balances.get(membership.id, 0)
+
+    @api.constrains("card_number")
+    def _check_card_number(self):
+        for membership in self:
+            if not luhn_valid(membership.card_number):
+                raise ValidationError(
+                    self.env._(
+                        "%(number)s is not a valid card number.",
+                        number=membership.card_number,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_suspend(self):
+        self.write({"state": "suspended"})
+
+    def action_reactivate(self):
+        today = fields.Date.context_today(self)
+        for membership in self:
+            if membership.date_end and membership.date_end < today:
+                raise UserError(
+                    self.env._(
+                        "Card %(number)s has expired: renew it instead.",
+                        number=membership.card_number,
+                    )
+                )
+        self.write({"state": "active"})
+
+    def action_renew(self):
+        """Extend each card by its alliance's validity, from today or from the
+        end of the current validity, whichever is later."""
+        today = fields.Date.context_today(self)
+        for membership in self:
+            months = membership.alliance_id.card_validity_months or 12
+            start = max(membership.date_end or today, today)
+            membership.write(
+                {
+                    "date_end": start + relativedelta(months=months),
+                    "state": "active"
+                    if membership.state == "expired"
+                    else membership.state,
+                }
+            )
+
+    def action_view_points(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "cmr_module.cmr_points_line_action"
+        )
+        action["domain"] = [("membership_id", "=", self.id)]
+        action["context"] = {"default_membership_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    # Cards and balances
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cmr_find_card(self, card_number, alliances):
+        """The usable card with this number in ``alliances``; clear errors for
+        mistyped, unknown, suspended or expired cards. Searches as superuser
+        within the given alliances only."""
+        number = (card_number or "").replace(" ", "").replace("-", "")
+        if not luhn_valid(number):
+            raise UserError(
+                self.env._(
+                    "Mistyped card number: a card number has %(length)s digits and "
+                    "its last digit must match the others.",
+                    length=CARD_LENGTH,
+                )
+            )
+        membership = self.sudo().search(
+            [("card_number", "=", number), ("alliance_id", "in", alliances.ids)],
+            limit=1,
+        )
+        if not membership:
+            raise UserError(
+                self.env._("Unknown card number %(number)s.", number=number)
+            )
+        membership._cmr_check_usable()
+        return membership
+
+    def _cmr_check_usable(self, day=None):
+        day = day or fields.Date.context_today(self)
+        for membership in self:
+            if membership.state == "suspended":
+                raise UserError(
+                    self.env._(
+                        "Card %(number)s is suspended.", number=membership.card_number
+                    )
+                )
+            if (
+                membership.state == "expired"
+                or (membership.date_end and membership.date_end < day)
+                or membership.date_start > day
+            ):
+                raise UserError(
+                    self.env._(
+                        "Card %(number)s is not valid on %(day)s.",
+                        number=membership.card_number,
+                        day=day,
+                    )
+                )
+
+    def _cmr_balances(self):
+        """{membership id: balance} in one query."""
+        if not self.ids:
+            return {}
+        Line = self.env["cmr.points.line"]
+        Line.flush_model(["membership_id", "points"])
+        self.env.cr.execute(
+            """
+            SELECT membership_id, SUM(points)
+              FROM cmr_points_line
+             WHERE membership_id = ANY(%s)
+          GROUP BY membership_id
+            """,
+            [list(self.ids)],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _cmr_lock(self):
+        """Lock the cards' rows until the end of the transaction: two
+        movements of one card never interleave.
+
+        The rows are also rewritten (same values): Odoo runs transactions in
+        REPEATABLE READ, where a transaction that waited for the lock still
+        reads its older snapshot. Because the row was updated, PostgreSQL
+        refuses the waiting transaction (serialization failure) and Odoo
+        retries the request, which then sees the first movement."""
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE",
+                [list(self.ids)],
+            )
+            self.env.cr.execute(
+                "UPDATE cmr_membership SET write_date = write_date WHERE id = ANY(%s)",
+                [list(self.ids)],
+            )
+
+    def _cmr_earn(
+        self, points, agreement=None, amount=0.0, product=None, reference=None
+    ):
+        self.ensure_one()
+        if points <= 0:
+            raise UserError(self.env._("Earned points must be positive."))
+        self._cmr_check_usable()
+        return (
+            self.env["cmr.points.line"]
+            .sudo()
+            .create(
+                {
+                    "membership_id": self.id,
+                    "kind": "earn",
+                    "points": points,
+                    "agreement_id": agreement.id if agreement else False,
+                    "amount": amount,
+                    "product_id": product.id if product else False,
+                    "reference": reference,
+                }
+            )
+        )
+
+    def _cmr_redeem(self, points, agreement=None, product=None, reference=None):
+        """Spend ``points`` of the card, oldest first. The card's row is
+        locked first: a concurrent movement of the card waits, is refused
+        with a serialization failure and retried (see ``_cmr_lock``)."""
+        self.ensure_one()
+        if not isinstance(points, int) or points <= 0:
+            raise UserError(
+                self.env._("Redeemed points must be a positive whole number.")
+            )
+        self._cmr_check_usable()
+        self._cmr_lock()
+        self._cmr_expire()
+        balance = self._cmr_balances().get(self.id, 0)
+        if points > balance:
+            raise UserError(
+                self.env._(
+                    "Card %(number)s has %(balance)s points: %(points)s cannot be "
+                    "redeemed.",
+                    number=self.card_number,
+                    balance=balance,
+                    points=points,
+                )
+            )
+        value = agreement.redeem_rate * points if agreement else 0.0
+        return (
+            self.env["cmr.points.line"]
+            .sudo()
+            ._cmr_consume(
+                self,
+                points,
+                {
+                    "kind": "redeem",
+                    "agreement_id": agreement.id if agreement else False,
+                    "amount": value,
+                    "product_id": product.id if product else False,
+                    "reference": reference,
+                },
+            )
+        )
+
+    def _cmr_adjust(self, points, reason):
+        """A manager's correction, positive or negative, with its reason."""
+        self.ensure_one()
+        if not (reason or "").strip():
+            raise UserError(self.env._("An adjustment needs a reason."))
+        if not points:
+            raise UserError(self.env._("An adjustment cannot be zero points."))
+        Line = self.env["cmr.points.line"].sudo()
+        if points > 0:
+            return Line.create(
+                {
+                    "membership_id": self.id,
+                    "kind": "adjust",
+                    "points": points,
+                    "reason": reason,
+                }
+            )
+        self._cmr_lock()
+        self._cmr_expire()
+        balance = self._cmr_balances().get(self.id, 0)
+        if -points > balance:
+            raise UserError(
+                self.env._(
+                    "Card %(number)s has %(balance)s points: %(points)s cannot be "
+                    "taken off.",
+                    number=self.card_number,
+                    balance=balance,
+                    points=-points,
+                )
+            )
+        return Line._cmr_consume(self, -points, {"kind": "adjust", "reason": reason})
+
+    def _cmr_expire(self, day=None):
+        """Expire the points of these cards that are older than their
+        alliance allows (callers hold the cards' lock)."""
+        return (
+            self.env["cmr.points.line"]
+            .sudo()
+            ._cmr_expire_points(day or fields.Date.context_today(self), self.ids)
+        )
+
+    # ------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------
+
+    def _cmr_portal_values(self):
+        """What the member's portal shows of these cards (which the portal
+        user has already been allowed to read): balance, points expiring
+        soon and the merchants where each card is accepted today."""
+        today = fields.Date.context_today(self)
+        balances = self._cmr_balances()
+        soon = today + relativedelta(days=EXPIRY_NOTICE_DAYS)
+        expiring = {}
+        for _line, membership_id, left, expires_on in (
+            self.env["cmr.points.line"].sudo()._cmr_open_earnings(self.ids)
+        ):
+            if expires_on and expires_on <= soon:
+                points, first = expiring.get(membership_id, (0, expires_on))
+                expiring[membership_id] = (points + left, min(first, expires_on))
+        agreements = (
+            self.env["cmr.alliance.merchant"]
+            .sudo()
+            .search(
+                [
+                    ("alliance_id", "in", self.alliance_id.ids),
+                    ("date_start", "<=", today),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", today),
+                ]
+            )
+        )
+        cards = []
+        for membership in self:
+            points, first = expiring.get(membership.id, (0, False))
+            cards.append(
+                {
+                    "membership": membership,
+                    "balance": balances.get(membership.id, 0),
+                    "expiring_points": points,
+                    "expiring_text": points
+                    and self.env._(
+                        "%(points)s points expire from %(date)s: use them first.",
+                        points=points,
+                        date=format_date(self.env, first),
+                    ),
+                    "valid_until_text": membership.date_end
+                    and self.env._(
+                        "valid until %(date)s",
+                        date=format_date(self.env, membership.date_end),
+                    ),
+                    "merchants": [
+                        {
+                            "name": agreement.partner_id.name,
+                            "city": agreement.partner_id.city or "",
+                            "services": ", ".join(agreement.service_ids.mapped("name")),
+                        }
+                        for agreement in agreements
+                        if agreement.alliance_id == membership.alliance_id
+                    ],
+                }
+            )
+        return cards
+
+    # ------------------------------------------------------------------
+    # KPI
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cmr_activity_stats(self, group, ids, days_by_id):
+        """{group id: (members, active members)} for alliances (``group`` =
+        ``alliance_id``) or merchant agreements (``agreement_id``): active
+        members have a ledger line (there) in the group's activity window."""
+        if not ids:
+            return {}
+        self.env["cmr.points.line"].flush_model()
+        self.flush_model(["alliance_id", "state"])
+        now = fields.Datetime.now()
+        windows = [
+            (gid, now - relativedelta(days=days)) for gid, days in days_by_id.items()
+        ]
+        column = SQL.identifier(
+            "alliance_id" if group == "alliance_id" else "agreement_id"
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH w(gid, since) AS (SELECT * FROM unnest(%s::int[], %s::timestamp[]))
+            SELECT w.gid,
+                   (SELECT COUNT(*) FROM cmr_membership m
+                     WHERE m.alliance_id = w.gid AND m.state = 'active'),
+                   (SELECT COUNT(DISTINCT l.membership_id) FROM cmr_points_line l
+                     WHERE l.%s = w.gid AND l.date >= w.since
+                       AND l.kind IN ('earn', 'redeem'))
+              FROM w
+                """,
+                [gid for gid, _ in windows],
+                [since for _, since in windows],
+                column,
+            )
+        )
+        return {
+            gid: (members, active) for gid, members, active in self.env.cr.fetchall()
+        }
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_expire_cards(self):
+        today = fields.Date.context_today(self)
+        self.search([("state", "!=", "expired"), ("date_end", "<", today)]).write(
+            {"state": "expired"}
+        )

@@ -1,0 +1,464 @@
+import math
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Cards whose old points the scheduled expiry handles per transaction.
+EXPIRY_BATCH = 20000
+
+KINDS = [
+    ("earn", "Earn"),
+    ("redeem", "Redeem"),
+    ("expire", "Expire"),
+    ("adjust", "Adjustment"),
+]
+
+
+class CmrPointsLine(models.Model):
+    """Append-only points ledger of the alliance cards.
+
+    A card's balance is the sum of its lines. Positive lines (earnings,
+    positive adjustments) are consumed oldest first by negative lines
+    (redemptions, expiries, negative adjustments); each consumption is an
+    append-only ``cmr.points.allocation``, so what is left of an earning is
+    its points minus its allocations and no line is ever rewritten."""
+
+    _name = "cmr.points.line"
+    _description = "Points Ledger Line"
+    _order = "date desc, id desc"
+    _rec_name = "reference"
+    _check_company_auto = True
+
+    membership_id = fields.Many2one(
+        "cmr.membership",
+        string="Card",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+        aggregator="count_distinct",
+    )
+    partner_id = fields.Many2one(
+        related="membership_id.partner_id", store=True, index=True, string="Member"
+    )
+    alliance_id = fields.Many2one(
+        related="membership_id.alliance_id", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        related="membership_id.company_id", store=True, index=True
+    )
+    card_number = fields.Char(related="membership_id.card_number")
+    member_name = fields.Char(
+        related="membership_id.partner_id.name", string="Member Name"
+    )
+    agreement_id = fields.Many2one(
+        "cmr.alliance.merchant",
+        string="Merchant Agreement",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+    )
+    merchant_id = fields.Many2one(
+        related="agreement_id.partner_id",
+        store=True,
+        index="btree_not_null",
+        string="Merchant",
+    )
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    points = fields.Integer(required=True, readonly=True, aggregator="sum")
+    date = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now, index=True
+    )
+    expires_on = fields.Date(
+        compute="_compute_expires_on", store=True, precompute=True, readonly=True
+    )
+    amount = fields.Monetary(
+        readonly=True,
+        help="Purchase amount for earnings, discount given for redemptions.",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    product_id = fields.Many2one(
+        "product.product", string="Service", readonly=True, ondelete="restrict"
+    )
+    reference = fields.Char(readonly=True)
+    reason = fields.Char(readonly=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        readonly=True,
+        index="btree_not_null",
+        # The host may still delete its documents; the reference stays.
+        ondelete="set null",
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Sales Order",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Recorded by",
+        readonly=True,
+        default=lambda self: self.env.user,
+        ondelete="set null",
+    )
+
+    _sql_constraints = [
+        (
+            "points_sign",
+            "CHECK((kind = 'earn' AND points > 0) OR (kind IN ('redeem', 'expire') "
+            "AND points < 0) OR (kind = 'adjust' AND points <> 0))",
+            "Earnings are positive, redemptions and expiries negative, "
+            "adjustments not zero.",
+        ),
+        ("amount_positive", "CHECK(amount >= 0)", "Amounts cannot be negative."),
+        (
+            "move_once",
+            "UNIQUE(membership_id, move_id)",
+            "An invoice earns points once per card.",
+        ),
+        (
+            "order_once",
+            "UNIQUE(membership_id, sale_order_id)",
+            "A sales order earns points once per card.",
+        ),
+    ]
+
+    def init(self):
+        # Open earnings by age, for the expiry run.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS cmr_points_line_positive_expiry_idx
+                ON cmr_points_line (expires_on, membership_id) WHERE points > 0
+            """
+        )
+
+    @api.depends("date", "points", "membership_id.alliance_id.points_validity_days")
+    def _compute_expires_on(self):
+        for line in self:
+            days = line.membership_id.alliance_id.points_validity_days
+            if line.points > 0 and days and line.date:
+                line.expires_on = line.date.date() + relativedelta(days=days)
+            else:
+                line.expires_on = False
+
+    @api.depends("kind", "points", "membership_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for line in self:
+            line.display_name = f"{labels.get(line.kind, '')} {line.points:+d}"
+
+    def _cmr_portal_summary(self):
+        """What the merchant's counter confirms after recording a line."""
+        self.ensure_one()
+        return self.env._(
+            "Recorded: card %(card)s (%(member)s), %(points)s points.",
+            card=self.card_number,
+            member=self.member_name,
+            points=self.points,
+        )
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(
+            self.env._("The points ledger is append-only: lines cannot be changed.")
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._("The points ledger is append-only: lines cannot be deleted.")
+        )
+
+    # ------------------------------------------------------------------
+    # Consumption (first in, first out) and expiry
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cmr_open_earnings(self, membership_ids, expired_before=None):
+        """[(line id, membership id, points left, expires on)] of positive lines, oldest
+        first, optionally only those expired before a day. One query."""
+        self.flush_model()
+        self.env["cmr.points.allocation"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.id, l.membership_id, l.points - COALESCE(a.used, 0), l.expires_on
+              FROM cmr_points_line l
+         LEFT JOIN LATERAL (SELECT SUM(points) AS used FROM cmr_points_allocation
+                             WHERE earn_line_id = l.id) a ON TRUE
+             WHERE l.points > 0 AND l.membership_id = ANY(%s) %s
+               AND l.points - COALESCE(a.used, 0) > 0
+          ORDER BY l.membership_id, l.date, l.id
+                """,
+                list(membership_ids),
+                SQL("AND l.expires_on < %s", expired_before)
+                if expired_before
+                else SQL(),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _cmr_consume(self, membership, points, values):
+        """Append a negative line of ``points`` on a locked card and allocate
+        it to the oldest open earnings."""
+        line = self.create(dict(values, membership_id=membership.id, points=-points))
+        allocations = []
+        left = points
+        for earn_id, _membership_id, open_points, _expires in self._cmr_open_earnings(
+            membership.ids
+        ):
+            if left <= 0:
+                break
+            take = min(left, open_points)
+            allocations.append(
+                {
+                    "consumer_line_id": line.id,
+                    "earn_line_id": earn_id,
+                    "points": take,
+                }
+            )
+            left -= take
+        if left:
+            # The balance was checked under the card's lock: cannot happen.
+            raise UserError(self.env._("Not enough points on the card."))
+        self.env["cmr.points.allocation"].create(allocations)
+        return line
+
+    @api.model
+    def _cmr_expiring_cards(self, day):
+        """Ids of the cards with points left on earnings expired before
+        ``day``, in id order (one query)."""
+        self.flush_model()
+        self.env["cmr.points.allocation"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT l.membership_id
+              FROM cmr_points_line l
+             WHERE l.points > 0 AND l.expires_on < %s
+               AND l.points > COALESCE((SELECT SUM(points)
+                                          FROM cmr_points_allocation
+                                         WHERE earn_line_id = l.id), 0)
+          ORDER BY l.membership_id
+            """,
+            [day],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cmr_expire_points(self, day, membership_ids=None):
+        """Expire what is left of earnings older than their validity, on
+        ``day``: one expiry line per card, allocated to the earnings. Set-based
+        (a few statements whatever the number of cards). Returns the number of
+        points expired."""
+        self.flush_model()
+        self.env["cmr.points.allocation"].flush_model()
+        cr = self.env.cr
+        if membership_ids is None:
+            membership_ids = self._cmr_expiring_cards(day)
+            # Lock the cards: a redemption running now waits for the expiry.
+            self.env["cmr.membership"].browse(membership_ids)._cmr_lock()
+        if not membership_ids:
+            return 0
+        now = fields.Datetime.now()
+        cr.execute(
+            """
+            WITH open AS (
+                SELECT l.id, l.membership_id, l.points - COALESCE(a.used, 0) AS left_
+                  FROM cmr_points_line l
+             LEFT JOIN LATERAL (SELECT SUM(points) AS used FROM cmr_points_allocation
+                                 WHERE earn_line_id = l.id) a ON TRUE
+                 WHERE l.points > 0 AND l.expires_on < %(day)s
+                   AND l.membership_id = ANY(%(ids)s)
+                   AND l.points - COALESCE(a.used, 0) > 0
+            ), per_card AS (
+                SELECT membership_id, SUM(left_) AS total
+                  FROM open GROUP BY membership_id
+            ), expiry AS (
+                INSERT INTO cmr_points_line (membership_id, partner_id, alliance_id,
+                       company_id, kind, points, date, amount, reason, user_id,
+                       create_uid, create_date, write_uid, write_date)
+                SELECT m.id, m.partner_id, m.alliance_id, m.company_id, 'expire',
+                       -p.total, %(now)s, 0, %(reason)s, NULL,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM per_card p JOIN cmr_membership m ON m.id = p.membership_id
+             RETURNING id, membership_id
+            ), allocation AS (
+                INSERT INTO cmr_points_allocation (consumer_line_id, earn_line_id,
+                       points)
+                SELECT e.id, o.id, o.left_
+                  FROM open o JOIN expiry e ON e.membership_id = o.membership_id
+             RETURNING points
+            )
+            SELECT COALESCE(SUM(points), 0) FROM allocation
+            """,
+            {
+                "day": day,
+                "ids": list(membership_ids),
+                "now": now,
+                "uid": self.env.uid,
+                "reason": self.env._("Points older than the alliance allows"),
+            },
+        )
+        expired = cr.fetchone()[0]
+        self.invalidate_model()
+        self.env["cmr.points.allocation"].invalidate_model()
+        self.env["cmr.membership"].invalidate_model(["line_ids", "balance"])
+        return expired
+
+    # ------------------------------------------------------------------
+    # Earnings from the company's own sales
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cmr_earn_from_company(self):
+        """Points for paid customer invoices or confirmed sales orders of
+        members, per their alliance's rule; each document earns once per
+        card. Returns the new lines."""
+        self.flush_model()
+        self.env["account.move"].flush_model()
+        self.env["sale.order"].flush_model()
+        self.env["cmr.membership"].flush_model()
+        self.env["cmr.alliance"].flush_model()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT DISTINCT ON (mv.id, ms.alliance_id)
+                   ms.id, al.earn_rate, mv.id, NULL::int, mv.amount_total_signed,
+                   mv.name
+              FROM account_move mv
+              JOIN res_partner mp ON mp.commercial_partner_id = mv.commercial_partner_id
+              JOIN cmr_membership ms ON ms.partner_id = mp.id AND ms.state = 'active'
+              JOIN cmr_alliance al ON al.id = ms.alliance_id AND al.active
+                                   AND al.earn_source = 'invoice' AND al.earn_rate > 0
+                                   AND al.company_id = mv.company_id
+             WHERE mv.move_type = 'out_invoice' AND mv.state = 'posted'
+               AND mv.payment_state IN ('paid', 'in_payment')
+               AND mv.invoice_date >= ms.date_start
+               AND (ms.date_end IS NULL OR mv.invoice_date <= ms.date_end)
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line l
+                                WHERE l.membership_id = ms.id AND l.move_id = mv.id)
+          ORDER BY mv.id, ms.alliance_id, (ms.partner_id = mv.partner_id) DESC, ms.id
+            """
+        )
+        rows = cr.fetchall()
+        cr.execute(
+            """
+            SELECT DISTINCT ON (so.id, ms.alliance_id)
+                   ms.id, al.earn_rate, NULL::int, so.id,
+                   so.amount_total / COALESCE(NULLIF(so.currency_rate, 0), 1),
+                   so.name
+              FROM sale_order so
+              JOIN res_partner sp ON sp.id = so.partner_id
+              JOIN res_partner mp ON mp.commercial_partner_id = sp.commercial_partner_id
+              JOIN cmr_membership ms ON ms.partner_id = mp.id AND ms.state = 'active'
+              JOIN cmr_alliance al ON al.id = ms.alliance_id AND al.active
+                                   AND al.earn_source = 'order' AND al.earn_rate > 0
+                                   AND al.company_id = so.company_id
+             WHERE so.state = 'sale'
+               AND so.date_order::date >= ms.date_start
+               AND (ms.date_end IS NULL OR so.date_order::date <= ms.date_end)
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line l
+                                WHERE l.membership_id = ms.id
+                                  AND l.sale_order_id = so.id)
+          ORDER BY so.id, ms.alliance_id, (ms.partner_id = so.partner_id) DESC, ms.id
+            """
+        )
+        rows += cr.fetchall()
+        values = []
+        for membership_id, rate, move_id, order_id, amount, name in rows:
+            points = math.floor(amount * rate + 1e-9)
+            if points > 0:
+                values.append(
+                    {
+                        "membership_id": membership_id,
+                        "kind": "earn",
+                        "points": points,
+                        "amount": amount,
+                        "move_id": move_id,
+                        "sale_order_id": order_id,
+                        "reference": name,
+                    }
+                )
+        return self.sudo().create(values)
+
+    @api.model
+    def _cmr_take_back_refunds(self):
+        """Posted credit notes of invoices that earned points take back the
+        refunded share of those points, up to what is left on the card (a
+        negative adjustment, oldest points first); each credit note once per
+        card. Returns the new lines."""
+        self.flush_model()
+        self.env["account.move"].flush_model()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT l.membership_id, rf.id, rf.name,
+                   LEAST(l.points, FLOOR(l.points * ABS(rf.amount_total_signed)
+                                         / NULLIF(ABS(mv.amount_total_signed), 0)
+                                         + 1e-9))::int
+              FROM account_move rf
+              JOIN account_move mv ON mv.id = rf.reversed_entry_id
+              JOIN cmr_points_line l ON l.move_id = mv.id AND l.kind = 'earn'
+             WHERE rf.move_type = 'out_refund' AND rf.state = 'posted'
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line x
+                                WHERE x.membership_id = l.membership_id
+                                  AND x.move_id = rf.id)
+          ORDER BY l.membership_id, rf.id
+            """
+        )
+        rows = [row for row in cr.fetchall() if row[3]]
+        if not rows:
+            return self.browse()
+        cards = self.env["cmr.membership"].browse({row[0] for row in rows})
+        cards._cmr_lock()
+        cards._cmr_expire()
+        balances = cards._cmr_balances()
+        lines = self.browse()
+        for membership_id, move_id, name, points in rows:
+            points = min(points, balances.get(membership_id, 0))
+            if points <= 0:
+                # Nothing left to take back now: the next run tries again.
+                continue
+            balances[membership_id] -= points
+            lines |= self.sudo()._cmr_consume(
+                cards.browse(membership_id),
+                points,
+                {
+                    "kind": "adjust",
+                    "move_id": move_id,
+                    "reference": name,
+                    "reason": self.env._("Credit note %(name)s", name=name),
+                },
+            )
+        return lines
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_expire_points(self, batch_size=EXPIRY_BATCH):
+        """Expire cards, then old points, a batch of cards per call: the
+        scheduler commits each batch and calls again while some are left, so
+        the cards are never locked long."""
+        self.env["cmr.membership"]._cron_expire_cards()
+        day = fields.Date.context_today(self)
+        card_ids = self._cmr_expiring_cards(day)
+        batch = card_ids[:batch_size]
+        self.env["cmr.membership"].browse(batch)._cmr_lock()
+        self._cmr_expire_points(day, batch)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(card_ids) - len(batch)
+        )
+
+    @api.model
+    def _cron_earn_from_company(self):
+        self._cmr_earn_from_company()
+        self._cmr_take_back_refunds()

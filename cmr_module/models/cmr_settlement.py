@@ -1,0 +1,262 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CmrSettlement(models.Model):
+    """A merchant's statement for a period: the points its customers earned
+    there (the merchant owes them to the company: customer invoice) and the
+    points redeemed there (the company owes them to the merchant: vendor
+    bill), at the agreement's settlement rate. One per agreement and period,
+    so settling a period again never bills twice."""
+
+    _name = "cmr.settlement"
+    _description = "Merchant Settlement"
+    _inherit = ["mail.thread"]
+    _order = "date_from desc, merchant_id, id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    agreement_id = fields.Many2one(
+        "cmr.alliance.merchant",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    merchant_id = fields.Many2one(
+        related="agreement_id.partner_id", store=True, index=True, string="Merchant"
+    )
+    alliance_id = fields.Many2one(related="agreement_id.alliance_id", store=True)
+    company_id = fields.Many2one(
+        related="agreement_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    points_earned = fields.Integer(readonly=True)
+    points_redeemed = fields.Integer(readonly=True)
+    settlement_rate = fields.Float(
+        string="Settlement per Point", digits=(16, 4), readonly=True
+    )
+    amount_due_by_merchant = fields.Monetary(
+        string="Owed by Merchant", readonly=True, help="Points earned × rate."
+    )
+    amount_due_to_merchant = fields.Monetary(
+        string="Owed to Merchant", readonly=True, help="Points redeemed × rate."
+    )
+    invoice_id = fields.Many2one(
+        "account.move", string="Customer Invoice", readonly=True, copy=False
+    )
+    bill_id = fields.Many2one(
+        "account.move", string="Vendor Bill", readonly=True, copy=False
+    )
+    state = fields.Selection(
+        [("draft", "Computed"), ("done", "Invoiced")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+
+    _sql_constraints = [
+        (
+            "period_once",
+            "UNIQUE(agreement_id, date_from)",
+            "A merchant agreement is settled once per period.",
+        ),
+    ]
+
+    @api.depends("merchant_id", "date_from", "date_to")
+    def _compute_name(self):
+        for settlement in self:
+            settlement.name = (
+                f"{settlement.merchant_id.name or ''} "
+                f"{settlement.date_from or ''} – {settlement.date_to or ''}"
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        if any(settlement.state == "done" for settlement in self):
+            raise UserError(self.env._("An invoiced settlement cannot be deleted."))
+
+    # ------------------------------------------------------------------
+    # Settling
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cmr_settle(self, agreements, date_from, date_to):
+        """Statements of ``agreements`` for [date_from, date_to] with their
+        draft accounting documents. Periods already settled are returned
+        as they are. Totals come from one grouped query."""
+        if date_to < date_from:
+            raise UserError(self.env._("The period ends before it starts."))
+        existing = self.search(
+            [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
+        )
+        todo = agreements.filtered(
+            lambda a: (
+                a not in existing.agreement_id
+                and a.date_start <= date_to
+                and (not a.date_end or a.date_end >= date_from)
+            )
+        )
+        totals = {}
+        if todo:
+            Line = self.env["cmr.points.line"]
+            totals = {
+                (agreement.id, kind): points
+                for agreement, kind, points in Line._read_group(
+                    [
+                        ("agreement_id", "in", todo.ids),
+                        ("kind", "in", ("earn", "redeem")),
+                        ("date", ">=", fields.Datetime.to_datetime(date_from)),
+                        (
+                            "date",
+                            "<",
+                            fields.Datetime.to_datetime(
+                                date_to + relativedelta(days=1)
+                            ),
+                        ),
+                    ],
+                    ["agreement_id", "kind"],
+                    ["points:sum"],
+                )
+            }
+        new = self.create(
+            [
+                {
+                    "agreement_id": agreement.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "points_earned": totals.get((agreement.id, "earn"), 0),
+                    "points_redeemed": -totals.get((agreement.id, "redeem"), 0),
+                    "settlement_rate": agreement.settlement_rate,
+                    "amount_due_by_merchant": agreement.currency_id.round(
+                        totals.get((agreement.id, "earn"), 0)
+                        * agreement.settlement_rate
+                    ),
+                    "amount_due_to_merchant": agreement.currency_id.round(
+                        -totals.get((agreement.id, "redeem"), 0)
+                        * agreement.settlement_rate
+                    ),
+                }
+                for agreement in todo
+            ]
+        )
+        # Statements computed earlier but not invoiced (an error in between)
+        # get their documents now; invoiced ones are left alone.
+        (existing | new)._cmr_create_moves()
+        return existing | new
+
+    def _cmr_create_moves(self):
+        """Draft customer invoices and vendor bills of computed statements."""
+        Move = self.env["account.move"]
+        journals = {}  # (company, journal type): journal, looked up once
+        for settlement in self.filtered(lambda s: s.state == "draft"):
+            values = {"state": "done"}
+            if settlement.amount_due_by_merchant:
+                values["invoice_id"] = Move.create(
+                    settlement._cmr_move_values("out_invoice", journals)
+                ).id
+            if settlement.amount_due_to_merchant:
+                values["bill_id"] = Move.create(
+                    settlement._cmr_move_values("in_invoice", journals)
+                ).id
+            settlement.write(values)
+
+    def _cmr_move_values(self, move_type, journals=None):
+        """Values of the statement's customer invoice (points earned at the
+        merchant) or vendor bill (points redeemed there)."""
+        self.ensure_one()
+        if move_type == "out_invoice":
+            journal_type, points = "sale", self.points_earned
+            label = self.env._(
+                "Points earned by members at %(merchant)s, %(start)s – %(end)s",
+                merchant=self.merchant_id.name,
+                start=self.date_from,
+                end=self.date_to,
+            )
+        else:
+            journal_type, points = "purchase", self.points_redeemed
+            label = self.env._(
+                "Points redeemed by members at %(merchant)s, %(start)s – %(end)s",
+                merchant=self.merchant_id.name,
+                start=self.date_from,
+                end=self.date_to,
+            )
+        journals = {} if journals is None else journals
+        key = (self.company_id, journal_type)
+        if key not in journals:
+            journals[key] = self.env["account.journal"].search(
+                [
+                    *self.env["account.journal"]._check_company_domain(self.company_id),
+                    ("type", "=", journal_type),
+                ],
+                limit=1,
+            )
+        journal = journals[key]
+        if not journal or not journal.default_account_id:
+            raise UserError(
+                self.env._(
+                    "Set up a %(type)s journal with a default account for %(company)s "
+                    "before settling merchants.",
+                    type=dict(
+                        self.env["account.journal"]
+                        ._fields["type"]
+                        ._description_selection(self.env)
+                    )[journal_type],
+                    company=self.company_id.name,
+                )
+            )
+        return {
+            "move_type": move_type,
+            "partner_id": self.merchant_id.id,
+            "journal_id": journal.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": self.date_to,
+            "invoice_origin": self.name,
+            "ref": self.name,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": label,
+                        "account_id": journal.default_account_id.id,
+                        "quantity": points,
+                        "price_unit": self.settlement_rate,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }
+
+    # ------------------------------------------------------------------
+    # Actions and crons
+    # ------------------------------------------------------------------
+
+    def action_view_moves(self):
+        self.ensure_one()
+        moves = self.invoice_id | self.bill_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_journal_line"
+        )
+        action.update(domain=[("id", "in", moves.ids)], context={})
+        return action
+
+    @api.model
+    def _cron_settle_last_month(self):
+        first = fields.Date.context_today(self).replace(day=1)
+        date_from = first - relativedelta(months=1)
+        date_to = first - relativedelta(days=1)
+        agreements = self.env["cmr.alliance.merchant"].search(
+            [("date_start", "<=", date_to)]
+        )
+        for company in agreements.company_id:
+            self.with_company(company)._cmr_settle(
+                agreements.filtered(lambda a, c=company: a.company_id == c),
+                date_from,
+                date_to,
+            )
