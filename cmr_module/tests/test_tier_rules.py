@@ -180,3 +180,29 @@ class TestTierRules(CmrTierCase):
             run = self.ladder._cmr_evaluate(today=self.today)
         self.assertEqual(run.customer_count, 200)
         self.assertEqual(run.change_count, 180)
+
+    def test_alliance_benefits_follow_the_customer_tier(self):
+        alliance = self.env.ref("cmr_module.cmr_alliance_fuel_card")
+        Benefit = self.env["cmr.alliance.benefit"]
+        for_all = Benefit.create({"alliance_id": alliance.id, "name": "Car wash -10%"})
+        for_gold = Benefit.create(
+            {
+                "alliance_id": alliance.id,
+                "name": "Free tank cleaning",
+                "tier_ids": [Command.set(self.gold.ids)],
+            }
+        )
+        gold_member = self._customer("Gold Member")
+        low_member = self._customer("Low Member")
+        self._invoice(gold_member, 5, 60000)
+        self._evaluate()
+        cards = self.env["cmr.membership"].create(
+            [
+                {"partner_id": member.id, "alliance_id": alliance.id}
+                for member in (gold_member, low_member)
+            ]
+        )
+        self.assertIn(for_gold, cards[0].benefit_ids)
+        self.assertIn(for_all, cards[0].benefit_ids)
+        self.assertNotIn(for_gold, cards[1].benefit_ids)
+        self.assertIn(for_all, cards[1].benefit_ids)
