@@ -39,7 +39,6 @@
         "views/cmr_points_line_views.xml",
         "views/cmr_settlement_views.xml",
         "views/cmr_settlement_wizard_views.xml",
-        "views/res_partner_alliance_views.xml",
         "views/cmr_alliance_portal_templates.xml",
         "views/cmr_alliance_menus.xml",
     ],

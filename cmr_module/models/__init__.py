@@ -25,4 +25,3 @@ from . import cmr_membership
 from . import cmr_points_line
 from . import cmr_points_allocation
 from . import cmr_settlement
-from . import res_partner_alliance

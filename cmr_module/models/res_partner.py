@@ -163,6 +163,20 @@ class ResPartner(models.Model):
         groups="cmr_module.group_cmr_user",
     )
 
+    cmr_membership_ids = fields.One2many(
+        "cmr.membership", "partner_id", string="Alliance Cards"
+    )
+    cmr_membership_count = fields.Integer(
+        string="Cards",
+        compute="_compute_cmr_membership_stats",
+        groups="cmr_module.group_cmr_user",
+    )
+    cmr_points_balance = fields.Integer(
+        string="Points",
+        compute="_compute_cmr_membership_stats",
+        groups="cmr_module.group_cmr_user",
+    )
+
     @api.depends("cmr_channel_pref_ids.sequence", "cmr_channel_pref_ids.channel_id")
     def _compute_cmr_preferred_channel_id(self):
         for partner in self:
@@ -208,6 +222,31 @@ class ResPartner(models.Model):
             partner.cmr_tier_color = standing.tier_id.color
             partner.cmr_score = standing.score
             partner.cmr_upgrade_path = standing.upgrade_path
+
+    def _compute_cmr_membership_stats(self):
+        memberships = self.env["cmr.membership"].search(
+            [("partner_id", "in", self.ids)]
+        )
+        balances = memberships._cmr_balances()
+        counts, points = {}, {}
+        for membership in memberships:
+            partner_id = membership.partner_id.id
+            counts[partner_id] = counts.get(partner_id, 0) + 1
+            points[partner_id] = points.get(partner_id, 0) + balances.get(
+                membership.id, 0
+            )
+        for partner in self:
+            partner.cmr_membership_count = counts.get(partner.id, 0)
+            partner.cmr_points_balance = points.get(partner.id, 0)
+
+    def action_cmr_view_memberships(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "cmr_module.cmr_membership_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def _search_cmr_tier_id(self, operator, value):
         ladder = self.env["cmr.tier.ladder"].sudo()._cmr_current()
