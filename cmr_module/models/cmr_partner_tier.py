@@ -129,19 +129,16 @@ class CmrPartnerTier(models.Model):
             ._description_selection(self.env)
         )
         row = Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
+        head = Markup(
+            "<table class='table table-sm o_cmr_breakdown'><thead><tr>"
+            "<th>%s</th><th class='text-end'>%s</th></tr></thead><tbody>"
+        ) % (self.env._("Criterion"), self.env._("Points (0-100)"))
         for standing in self:
             rows = Markup("").join(
                 row % (labels.get(kind, kind), f"{points:.1f}")
                 for kind, points in sorted((standing.breakdown or {}).items())
             )
-            standing.breakdown_html = (
-                rows
-                and Markup(
-                    "<table class='table table-sm o_cmr_breakdown'>"
-                    "<tbody>%s</tbody></table>"
-                )
-                % rows
-            )
+            standing.breakdown_html = rows and head + rows + Markup("</tbody></table>")
 
     def _compute_history_ids(self):
         histories = self.env["cmr.tier.history"].search(
