@@ -26,3 +26,7 @@ from . import cmr_points_line
 from . import cmr_points_allocation
 from . import cmr_settlement
 from . import res_partner_alliance
+from . import cmr_complaint_category
+from . import cmr_complaint_sla
+from . import cmr_complaint
+from . import cmr_complaint_handover
