@@ -15,3 +15,4 @@ from . import test_complaint_ownership
 from . import test_complaint_deadline
 from . import test_complaint_lifecycle
 from . import test_complaint_escalation
+from . import test_complaint_security
