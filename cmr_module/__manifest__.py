@@ -45,6 +45,7 @@
         "views/cmr_alliance_portal_templates.xml",
         "views/cmr_alliance_menus.xml",
         "views/cmr_complaint_views.xml",
+        "views/cmr_complaint_portal_templates.xml",
         "views/cmr_complaint_menus.xml",
     ],
     "demo": [

@@ -1,6 +1,7 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -605,6 +606,114 @@ class CmrComplaint(models.Model):
                 body,
                 origin=complaint,
             )
+
+    # ------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_portal_reply_channels(self):
+        """The channels a customer may choose for the answer."""
+        return self.env["cmr.channel"].sudo().search([("code", "!=", "post")])
+
+    @api.model
+    def _cmr_portal_file(self, partner, form):
+        """File the complaint ``partner`` sends from the portal: unowned until
+        an employee acknowledges it. Raises a translated UserError on bad
+        input; nothing is saved then."""
+        subject = (form.get("subject") or "").strip()
+        if not subject:
+            raise UserError(
+                self.env._("Say in a few words what the complaint is about.")
+            )
+        code = (form.get("reply_channel") or "").strip()
+        channel = self._cmr_portal_reply_channels().filtered(lambda c: c.code == code)
+        if not channel:
+            raise UserError(
+                self.env._(
+                    "Unknown reply channel %(channel)r: choose one of the list.",
+                    channel=code,
+                )
+            )
+        reply_by = self._cmr_parse_local_datetime(form.get("reply_by"), partner)
+        category = self.env["cmr.complaint.category"]
+        if form.get("category_id"):
+            try:
+                category = category.sudo().browse(int(form["category_id"])).exists()
+            except ValueError:
+                category = category.browse()
+            if not category or not category.active:
+                raise UserError(self.env._("Unknown complaint category."))
+        description = (form.get("description") or "").strip()
+        complaint = (
+            self.sudo()
+            .with_context(cmr_complaint_unowned=True)
+            .create(
+                {
+                    "subject": subject,
+                    "partner_id": partner.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "channel_received": "portal",
+                    "reply_channel_id": channel.id,
+                    "reply_by": reply_by,
+                    "category_id": category.id,
+                    "factor_type": category.default_factor_type,
+                    "description": Markup("<p>%s</p>") % description
+                    if description
+                    else False,
+                }
+            )
+        )
+        return complaint
+
+    @api.model
+    def _cmr_parse_local_datetime(self, value, partner):
+        """``YYYY-MM-DDTHH:MM`` in the customer's time zone → naive UTC."""
+        if not value:
+            return False
+        try:
+            local = datetime.strptime(value.strip()[:16], "%Y-%m-%dT%H:%M")
+        except ValueError as error:
+            raise UserError(
+                self.env._("%(value)r is not a date and time.", value=value)
+            ) from error
+        tz = pytz.timezone(partner.tz or self.env.user.tz or "UTC")
+        moment = tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+        if moment < fields.Datetime.now():
+            raise UserError(
+                self.env._(
+                    "The reply-by time %(moment)s is in the past: choose a time "
+                    "to come.",
+                    moment=value,
+                )
+            )
+        return moment
+
+    def _cmr_portal_post(self, partner, message):
+        """The customer writes on their complaint."""
+        self.ensure_one()
+        message = (message or "").strip()
+        if not message:
+            raise UserError(self.env._("Write a message first."))
+        return self.sudo().message_post(
+            body=Markup("<p>%s</p>") % message,
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _cmr_portal_messages(self):
+        """The messages the customer may see: no internal notes."""
+        self.ensure_one()
+        return (
+            self.sudo()
+            .message_ids.filtered(
+                lambda m: (
+                    m.message_type == "comment"
+                    and m.subtype_id == self.env.ref("mail.mt_comment")
+                )
+            )
+            .sorted("id")
+        )
 
     # ------------------------------------------------------------------
     # Scheduled actions
