@@ -30,3 +30,5 @@ from . import cmr_complaint_category
 from . import cmr_complaint_sla
 from . import cmr_complaint
 from . import cmr_complaint_handover
+from . import cmr_complaint_authority
+from . import cmr_complaint_compensation

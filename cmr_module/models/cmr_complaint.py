@@ -125,6 +125,9 @@ class CmrComplaint(models.Model):
         help="The team that helps; its leader is told of breaches.",
     )
     handover_ids = fields.One2many("cmr.complaint.handover", "complaint_id")
+    compensation_ids = fields.One2many(
+        "cmr.complaint.compensation", "complaint_id", string="Compensations"
+    )
     handover_user_id = fields.Many2one(
         "res.users",
         string="Handover Pending To",

@@ -17,3 +17,4 @@ from . import test_complaint_lifecycle
 from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
+from . import test_complaint_compensation
