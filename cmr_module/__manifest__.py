@@ -53,6 +53,7 @@
         "demo/cmr_partner_demo.xml",
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
+        "demo/cmr_complaint_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -719,6 +719,100 @@ class CmrComplaint(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_load_demo_complaints(self):
+        """Demo data only: the complaints the README walks through."""
+        ref = self.env.ref
+        now = fields.Datetime.now()
+        agent = ref("cmr_module.cmr_user_agent_li")
+        admin = ref("base.user_admin")
+        wang = ref("cmr_module.cmr_partner_wang_ming")
+        invoice = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", wang.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        wechat = ref("cmr_module.cmr_channel_wechat")
+        phone = ref("cmr_module.cmr_channel_phone")
+        email = ref("cmr_module.cmr_channel_email")
+        bill, attitude, late, handed = self.create(
+            [
+                {
+                    "subject": "Charged twice on the last gas bill",
+                    "partner_id": wang.id,
+                    "invoice_id": invoice.id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_billing").id,
+                    "factor_type": "value",
+                    "priority": "1",
+                    "channel_received": "phone",
+                    "reply_channel_id": wechat.id,
+                    "reply_by": now + timedelta(days=3),
+                    "user_id": agent.id,
+                    "description": Markup(
+                        "<p>The November bill lists the same delivery twice.</p>"
+                    ),
+                },
+                {
+                    "subject": "The counter clerk was rude",
+                    "partner_id": ref("cmr_module.cmr_partner_li_na").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_attitude").id,
+                    "factor_type": "dissatisfaction",
+                    "channel_received": "counter",
+                    "reply_channel_id": phone.id,
+                    "user_id": admin.id,
+                    "concerned_user_id": agent.id,
+                },
+                {
+                    "subject": "Delivery promised on Monday never came",
+                    "partner_id": ref("cmr_module.cmr_partner_zhang_wei").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_delivery").id,
+                    "factor_type": "secondary",
+                    "channel_received": "wechat",
+                    "reply_channel_id": wechat.id,
+                    "date_received": now - timedelta(days=6),
+                    "user_id": agent.id,
+                },
+                {
+                    "subject": "The new pump leaks",
+                    "partner_id": ref("cmr_module.cmr_partner_alice_chen").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_product").id,
+                    "factor_type": "basic",
+                    "channel_received": "visit",
+                    "reply_channel_id": email.id,
+                    "user_id": admin.id,
+                },
+            ]
+        )
+        (bill | late).with_user(agent).action_acknowledge()
+        attitude.action_acknowledge()
+        handover = self.env["cmr.complaint.handover"].create(
+            {
+                "complaint_id": handed.id,
+                "from_user_id": admin.id,
+                "to_user_id": agent.id,
+                "reason": "Li Jun handles the pump installations.",
+            }
+        )
+        handover.with_user(agent).action_accept()
+        self.with_context(cmr_complaint_unowned=True).create(
+            {
+                "subject": "Where is my stamp album gift?",
+                "partner_id": wang.id,
+                "channel_received": "portal",
+                "reply_channel_id": wechat.id,
+                "reply_by": now + timedelta(days=2),
+            }
+        )
+        self._cron_escalate()
+        return bill | attitude | late | handed
+
+    # ------------------------------------------------------------------
     # Scheduled actions
     # ------------------------------------------------------------------
     def _cmr_escalation_user(self):
