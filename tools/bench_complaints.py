@@ -56,21 +56,16 @@ def build(env, customers, complaints):
     categories = env["cmr.complaint.category"].search([])
     sla = env.ref("cmr_module.cmr_complaint_sla_default")
     channel = env.ref("cmr_module.cmr_channel_wechat")
-    cr.execute(
-        """
-        INSERT INTO res_partner (name, complete_name, active, type, is_company,
-                                 customer_rank, company_id, create_date, write_date)
-        SELECT 'Bench customer ' || n, 'Bench customer ' || n, true, 'contact',
-               false, 1, %s, now(), now()
-          FROM generate_series(1, %s) n
-        RETURNING id
-        """,
-        [company.id, customers],
-    )
-    partner_ids = [row[0] for row in cr.fetchall()]
-    cr.execute(
-        "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)",
-        [partner_ids],
+    partner_ids = (
+        env["res.partner"]
+        .with_context(tracking_disable=True)
+        .create(
+            [
+                {"name": f"Bench customer {index}", "customer_rank": 1}
+                for index in range(customers)
+            ]
+        )
+        .ids
     )
     now = datetime.utcnow()
     cr.execute(
@@ -90,13 +85,14 @@ def build(env, customers, complaints):
                (%(users)s)[1 + n %% array_length(%(users)s, 1)],
                (%(teams)s)[1 + n %% array_length(%(teams)s, 1)],
                d.deadline - interval '12 hours', d.deadline, d.deadline,
-               d.deadline - interval '2 hours', false, false, n %% 7 = 0,
+               d.deadline - interval '2 hours', false, false,
+               CASE WHEN n %% 7 = 0 THEN 1 ELSE 0 END,
                CASE WHEN n %% 7 = 0 THEN 100 ELSE 0 END,
                CASE WHEN n %% 3 = 0 THEN 0 ELSE 100 END,
                now(), now(), 1, 1
           FROM generate_series(1, %(count)s) n
           JOIN LATERAL (
-              SELECT %(partners)s[1 + n %% array_length(%(partners)s, 1)] AS id
+              SELECT (%(partners)s)[1 + n %% array_length(%(partners)s, 1)] AS id
           ) p ON true
           JOIN LATERAL (
               SELECT CASE

@@ -180,7 +180,7 @@ class CmrComplaint(models.Model):
     )
     reminder_date = fields.Datetime(compute="_compute_deadline", store=True, index=True)
     reminded = fields.Boolean(readonly=True, copy=False)
-    breached = fields.Boolean(readonly=True, copy=False, index=True, tracking=True)
+    breached = fields.Boolean(readonly=True, copy=False, index=True)
     breach_date = fields.Datetime(readonly=True, copy=False)
     acknowledge_date = fields.Datetime(readonly=True, copy=False)
     answer_date = fields.Datetime(readonly=True, copy=False)
