@@ -7,11 +7,12 @@
     "website": "https://github.com/cmr-module/cmr_module",
     "author": "cmr_module authors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "account", "portal", "mail", "resource"],
+    "depends": ["sale_management", "account", "portal", "mail", "resource", "rating"],
     "data": [
         "security/cmr_security.xml",
         "security/cmr_tier_security.xml",
         "security/cmr_alliance_security.xml",
+        "security/cmr_complaint_security.xml",
         "security/ir.model.access.csv",
         "data/cmr_channel_data.xml",
         "data/cmr_topic_data.xml",
@@ -19,6 +20,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/cmr_alliance_data.xml",
+        "data/cmr_complaint_data.xml",
         "views/res_partner_views.xml",
         "views/cmr_charter_log_views.xml",
         "views/cmr_contact_views.xml",
@@ -41,12 +43,16 @@
         "views/cmr_settlement_wizard_views.xml",
         "views/cmr_alliance_portal_templates.xml",
         "views/cmr_alliance_menus.xml",
+        "views/cmr_complaint_views.xml",
+        "views/cmr_complaint_portal_templates.xml",
+        "views/cmr_complaint_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",
         "demo/cmr_partner_demo.xml",
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
+        "demo/cmr_complaint_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

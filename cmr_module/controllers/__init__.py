@@ -1,2 +1,3 @@
 from . import portal
 from . import alliance_portal
+from . import complaint_portal

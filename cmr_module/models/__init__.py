@@ -25,3 +25,9 @@ from . import cmr_membership
 from . import cmr_points_line
 from . import cmr_points_allocation
 from . import cmr_settlement
+from . import cmr_complaint_category
+from . import cmr_complaint_sla
+from . import cmr_complaint
+from . import cmr_complaint_handover
+from . import cmr_complaint_authority
+from . import cmr_complaint_compensation

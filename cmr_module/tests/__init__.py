@@ -11,3 +11,10 @@ from . import test_alliance_concurrency
 from . import test_alliance_settlement
 from . import test_alliance_portal
 from . import test_alliance_security
+from . import test_complaint_ownership
+from . import test_complaint_deadline
+from . import test_complaint_lifecycle
+from . import test_complaint_escalation
+from . import test_complaint_security
+from . import test_complaint_portal
+from . import test_complaint_compensation

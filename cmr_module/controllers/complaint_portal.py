@@ -1,0 +1,154 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+
+class CmrComplaintPortal(CustomerPortal):
+    """Customers file complaints, follow them, reply, confirm or reopen them
+    and rate their handling at /my/complaints."""
+
+    _cmr_complaints_per_page = 20
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "cmr_complaint_count" in counters:
+            Complaint = request.env["cmr.complaint"]
+            values["cmr_complaint_count"] = (
+                Complaint.search_count([]) if Complaint.has_access("read") else 0
+            )
+        return values
+
+    def _cmr_complaint_form_values(self, form=None, error=None):
+        values = self._prepare_portal_layout_values()
+        Complaint = request.env["cmr.complaint"]
+        values.update(
+            page_name="cmr_complaint_new",
+            channels=Complaint._cmr_portal_reply_channels(),
+            categories=request.env["cmr.complaint.category"].sudo().search([]),
+            form=form or {},
+            error=error,
+        )
+        return values
+
+    @http.route(
+        ["/my/complaints", "/my/complaints/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+    )
+    def portal_my_complaints(self, page=1, **kw):
+        Complaint = request.env["cmr.complaint"]
+        values = self._prepare_portal_layout_values()
+        total = Complaint.search_count([])
+        pager = portal_pager(
+            url="/my/complaints",
+            total=total,
+            page=page,
+            step=self._cmr_complaints_per_page,
+        )
+        complaints = Complaint.search(
+            [],
+            order="date_received desc, id desc",
+            limit=self._cmr_complaints_per_page,
+            offset=pager["offset"],
+        )
+        values.update(complaints=complaints, pager=pager, page_name="cmr_complaints")
+        return request.render("cmr_module.portal_my_complaints", values)
+
+    @http.route(
+        "/my/complaints/new", type="http", auth="user", website=True, methods=["GET"]
+    )
+    def portal_complaint_new(self, **kw):
+        return request.render(
+            "cmr_module.portal_complaint_new", self._cmr_complaint_form_values()
+        )
+
+    @http.route(
+        "/my/complaints/new", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_complaint_file(self, **post):
+        # The customer is the logged-in user's partner, never one from the form.
+        partner = request.env.user.partner_id
+        try:
+            complaint = request.env["cmr.complaint"]._cmr_portal_file(partner, post)
+        except (UserError, ValidationError) as error:
+            request.env.cr.rollback()
+            return request.render(
+                "cmr_module.portal_complaint_new",
+                self._cmr_complaint_form_values(form=post, error=error.args[0]),
+            )
+        return request.redirect(complaint.access_url)
+
+    def _cmr_complaint_or_error(self, complaint_id, access_token=None):
+        try:
+            return self._document_check_access(
+                "cmr.complaint", complaint_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return None
+
+    def _cmr_forbidden(self):
+        values = self._prepare_portal_layout_values()
+        values.update(
+            page_name="cmr_complaints",
+            error=request.env._("This complaint is not yours or does not exist."),
+        )
+        return request.render(
+            "cmr_module.portal_complaint_forbidden", values, status=403
+        )
+
+    @http.route(
+        "/my/complaints/<int:complaint_id>",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET"],
+    )
+    def portal_complaint_page(self, complaint_id, access_token=None, error=None, **kw):
+        complaint = self._cmr_complaint_or_error(complaint_id, access_token)
+        if complaint is None:
+            return request.redirect("/my")
+        values = self._prepare_portal_layout_values()
+        values.update(
+            complaint=complaint,
+            messages=complaint._cmr_portal_messages(),
+            rated=bool(complaint.rating_ids.filtered("consumed")),
+            page_name="cmr_complaint",
+            error=error,
+        )
+        return request.render("cmr_module.portal_complaint_page", values)
+
+    @http.route(
+        "/my/complaints/<int:complaint_id>/<any(reply,confirm,reopen,rate):action>",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
+    )
+    def portal_complaint_act(self, complaint_id, action, access_token=None, **post):
+        complaint = self._cmr_complaint_or_error(complaint_id, access_token)
+        if complaint is None:
+            return self._cmr_forbidden()
+        partner = request.env.user.partner_id
+        try:
+            if action == "reply":
+                complaint._cmr_portal_post(partner, post.get("message"))
+            elif action == "confirm":
+                complaint.action_confirm()
+            elif action == "reopen":
+                complaint._cmr_portal_post(partner, post.get("message"))
+                complaint.action_reopen()
+            else:
+                try:
+                    rate = int(post.get("rate") or 0)
+                except ValueError:
+                    rate = 0
+                complaint._cmr_rate(rate, post.get("feedback") or None)
+        except (UserError, ValidationError) as error:
+            request.env.cr.rollback()
+            return self.portal_complaint_page(complaint_id, error=error.args[0])
+        return request.redirect(complaint.access_url)

@@ -1,0 +1,902 @@
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import pytz
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+CHANNELS_RECEIVED = [
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("portal", "Portal"),
+    ("counter", "Counter"),
+    ("visit", "Visit"),
+    ("wechat", "WeChat"),
+]
+FACTOR_TYPES = [
+    ("basic", "Basic"),
+    ("value", "Value"),
+    ("dissatisfaction", "Dissatisfaction"),
+    ("secondary", "Secondary"),
+]
+STATES = [
+    ("new", "New"),
+    ("acknowledged", "Acknowledged"),
+    ("in_progress", "In Progress"),
+    ("reopened", "Reopened"),
+    ("answered", "Answered"),
+    ("closed", "Closed"),
+]
+OPEN_STATES = ("new", "acknowledged", "in_progress", "reopened")
+
+
+class CmrComplaint(models.Model):
+    """A customer's complaint, owned by the employee who first received it.
+
+    The owner stays accountable until the complaint is closed: helpers can
+    be added, but ownership moves only through a handover the new owner
+    accepts. Complaints filed in the portal or by e-mail wait, unowned, in a
+    queue with their own deadline until an employee acknowledges them.
+    """
+
+    _name = "cmr.complaint"
+    _description = "Customer Complaint"
+    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _order = "priority desc, deadline, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    subject = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    channel_received = fields.Selection(
+        CHANNELS_RECEIVED, required=True, default="phone", string="Received By"
+    )
+    category_id = fields.Many2one(
+        "cmr.complaint.category", index=True, tracking=True, check_company=True
+    )
+    factor_type = fields.Selection(
+        FACTOR_TYPES,
+        index=True,
+        tracking=True,
+        help="Basic: an expected feature is missing; value: the customer gets "
+        "less than paid for; dissatisfaction: what the customer feels (attitude, "
+        "waiting); secondary: side services around the product.",
+    )
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0", index=True
+    )
+    description = fields.Html()
+    resolution = fields.Html(help="The answer sent to the customer.")
+    root_cause = fields.Text()
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')), "
+        "('commercial_partner_id', '=', commercial_partner_id)]",
+    )
+    concerned_user_id = fields.Many2one(
+        "res.users",
+        string="Employee Concerned",
+        help="The employee the complaint is about (staff attitude).",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        index=True,
+        tracking=True,
+        readonly=True,
+        copy=False,
+        help="The first responder: accountable until the complaint is closed.",
+    )
+    helper_ids = fields.Many2many(
+        "res.users",
+        "cmr_complaint_helper_rel",
+        "complaint_id",
+        "user_id",
+        string="Helpers",
+        help="Colleagues who help the owner; the owner stays accountable.",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        index=True,
+        check_company=True,
+        help="The team that helps; its leader is told of breaches.",
+    )
+    handover_ids = fields.One2many("cmr.complaint.handover", "complaint_id")
+    compensation_ids = fields.One2many(
+        "cmr.complaint.compensation", "complaint_id", string="Compensations"
+    )
+    handover_user_id = fields.Many2one(
+        "res.users",
+        string="Handover Pending To",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    state = fields.Selection(
+        STATES,
+        default="new",
+        required=True,
+        index=True,
+        tracking=True,
+        group_expand="_group_expand_state",
+    )
+    date_received = fields.Datetime(
+        string="Received On", required=True, default=fields.Datetime.now
+    )
+    reply_channel_id = fields.Many2one(
+        "cmr.channel",
+        required=True,
+        help="How the customer wants the answer.",
+    )
+    reply_by = fields.Datetime(
+        string="Customer's Reply-by", help="When the customer wants the answer."
+    )
+    sla_id = fields.Many2one(
+        "cmr.complaint.sla",
+        string="Service Level",
+        compute="_compute_deadlines",
+        store=True,
+        readonly=True,
+    )
+    ack_deadline = fields.Datetime(
+        string="Acknowledge By", compute="_compute_deadlines", store=True
+    )
+    reply_deadline = fields.Datetime(
+        compute="_compute_deadlines",
+        store=True,
+        tracking=True,
+        help="The earlier of the customer's reply-by time and the service level, "
+        "in business hours.",
+    )
+    deadline = fields.Datetime(
+        compute="_compute_deadline",
+        store=True,
+        index=True,
+        help="The next deadline: acknowledging for new complaints, the reply "
+        "afterwards.",
+    )
+    reminder_date = fields.Datetime(compute="_compute_deadline", store=True, index=True)
+    reminded = fields.Boolean(readonly=True, copy=False)
+    breached = fields.Boolean(readonly=True, copy=False, index=True)
+    breach_date = fields.Datetime(readonly=True, copy=False)
+    acknowledge_date = fields.Datetime(readonly=True, copy=False)
+    answer_date = fields.Datetime(readonly=True, copy=False)
+    close_date = fields.Datetime(readonly=True, copy=False)
+    reopen_count = fields.Integer(readonly=True, copy=False, aggregator="sum")
+    timeliness = fields.Float(
+        string="Timeliness (%)",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="100 when the last answer left by the reply deadline, 0 when late.",
+    )
+    reopen_rate = fields.Float(
+        string="Reopened (%)",
+        compute="_compute_reopen_rate",
+        store=True,
+        aggregator="avg",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.model
+    def _group_expand_state(self, states, domain):
+        return [key for key, _label in STATES]
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for complaint in self:
+            complaint.access_url = f"/my/complaints/{complaint.id}"
+        return result
+
+    @api.depends("reopen_count")
+    def _compute_reopen_rate(self):
+        for complaint in self:
+            complaint.reopen_rate = 100.0 if complaint.reopen_count else 0.0
+
+    @api.depends("date_received", "reply_by", "partner_id", "category_id", "company_id")
+    def _compute_deadlines(self):
+        """Deadlines = service level hours in business hours from intake,
+        the reply one capped by the customer's own time."""
+        Sla = self.env["cmr.complaint.sla"].sudo()
+        by_company = defaultdict(lambda: self.browse())
+        for complaint in self:
+            by_company[complaint.company_id] |= complaint
+        for company, complaints in by_company.items():
+            policies = Sla.search([("company_id", "=", company.id)])
+            partners = complaints.partner_id.with_company(company)
+            tiers = {partner.id: partner.cmr_tier_id for partner in partners}
+            for complaint in complaints:
+                tier = tiers.get(complaint.partner_id.id, self.env["cmr.tier"])
+                sla = policies._cmr_best(tier, complaint.category_id)
+                complaint.sla_id = sla
+                start = complaint.date_received or fields.Datetime.now()
+                if sla:
+                    calendar = sla._cmr_calendar()
+                    ack = calendar.plan_hours(
+                        sla.first_response_hours, start, compute_leaves=True
+                    )
+                    reply = calendar.plan_hours(
+                        sla.resolution_hours, start, compute_leaves=True
+                    )
+                else:
+                    ack = reply = False
+                if complaint.reply_by:
+                    reply = (
+                        min(reply, complaint.reply_by) if reply else complaint.reply_by
+                    )
+                    ack = min(ack, reply) if ack else False
+                complaint.ack_deadline = ack
+                complaint.reply_deadline = reply
+
+    @api.depends("state", "ack_deadline", "reply_deadline", "sla_id.reminder_hours")
+    def _compute_deadline(self):
+        for complaint in self:
+            if complaint.state == "new":
+                deadline = complaint.ack_deadline or complaint.reply_deadline
+            elif complaint.state in OPEN_STATES:
+                deadline = complaint.reply_deadline
+            else:
+                deadline = False
+            complaint.deadline = deadline
+            complaint.reminder_date = deadline and deadline - timedelta(
+                hours=complaint.sla_id.reminder_hours
+            )
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("reply_by")
+    def _check_reply_by(self):
+        now = fields.Datetime.now()
+        for complaint in self:
+            if complaint.reply_by and complaint.reply_by < now - timedelta(minutes=1):
+                raise ValidationError(
+                    self.env._(
+                        "The reply-by time %(moment)s is in the past: ask the "
+                        "customer for a time to come.",
+                        moment=complaint.reply_by,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The employee who records a complaint owns it; intake from the
+        # portal or e-mail waits unowned until someone acknowledges it.
+        unowned = self.env.context.get("cmr_complaint_unowned")
+        first_responder = (
+            self.env.user
+            if self.env.user._is_internal()
+            and not unowned
+            and self.env.user.has_group("cmr_module.group_cmr_user")
+            else self.env["res.users"]
+        )
+        for vals in vals_list:
+            if unowned:
+                vals.pop("user_id", None)
+            elif not vals.get("user_id") and first_responder:
+                vals["user_id"] = first_responder.id
+            if vals.get("name", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    company
+                ).next_by_code("cmr.complaint") or self.env._("New")
+            if vals.get("user_id") and not vals.get("team_id"):
+                user = self.env["res.users"].browse(vals["user_id"])
+                vals["team_id"] = user.sudo().sale_team_id.id
+        complaints = super().create(vals_list)
+        owned = complaints.filtered("user_id")
+        for complaint in owned:
+            complaint.message_subscribe(partner_ids=complaint.user_id.partner_id.ids)
+        return complaints
+
+    def write(self, vals):
+        if "user_id" in vals and not self.env.context.get("cmr_owner_change"):
+            if any(complaint.user_id for complaint in self):
+                raise UserError(
+                    self.env._(
+                        "The owner of a complaint stays accountable until it is "
+                        "closed: nobody can clear or replace them. Hand the "
+                        "complaint over instead; it moves when the new owner "
+                        "accepts."
+                    )
+                )
+            raise UserError(
+                self.env._(
+                    "An unowned complaint is owned by the first employee who "
+                    "acknowledges it."
+                )
+            )
+        if "state" in vals and not self.env.context.get("cmr_state_change"):
+            raise UserError(
+                self.env._("Use the buttons of the complaint to change its stage.")
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_recorded(self):
+        raise UserError(
+            self.env._(
+                "Complaints are kept: nobody loses a complaint. Close it instead."
+            )
+        )
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A complaint by e-mail: unowned until acknowledged, answered by
+        e-mail unless the customer says otherwise."""
+        values = dict(custom_values or {})
+        email_channel = self.env["cmr.channel"].search(
+            [("code", "=", "email")], limit=1
+        )
+        values.setdefault(
+            "subject", msg_dict.get("subject") or self.env._("No subject")
+        )
+        values.setdefault("channel_received", "email")
+        values.setdefault("reply_channel_id", email_channel.id)
+        values.setdefault("description", msg_dict.get("body"))
+        if not values.get("partner_id") and msg_dict.get("author_id"):
+            values["partner_id"] = msg_dict["author_id"]
+        return super(
+            CmrComplaint, self.with_context(cmr_complaint_unowned=True)
+        ).message_new(msg_dict, custom_values=values)
+
+    # ------------------------------------------------------------------
+    # Stage changes
+    # ------------------------------------------------------------------
+    def _cmr_set_state(self, state, **values):
+        return self.with_context(cmr_state_change=True).write(dict(values, state=state))
+
+    def _cmr_check_owner(self):
+        """Only the owner, a helper or a manager may move the complaint."""
+        if self.env.su or self.env.user.has_group("cmr_module.group_cmr_manager"):
+            return
+        for complaint in self:
+            if self.env.user not in complaint.user_id | complaint.helper_ids:
+                raise AccessError(
+                    self.env._(
+                        "Only the owner of %(complaint)s, their helpers or a "
+                        "manager may do this.",
+                        complaint=complaint.name,
+                    )
+                )
+
+    def action_acknowledge(self):
+        """Acknowledge: an unowned complaint becomes the acknowledger's."""
+        if any(complaint.state != "new" for complaint in self):
+            raise UserError(self.env._("Only new complaints can be acknowledged."))
+        user = self.env.user
+        unowned = self.filtered(lambda c: not c.user_id)
+        if unowned and not user.has_group("cmr_module.group_cmr_user"):
+            raise AccessError(
+                self.env._("Only customer-service staff can take a complaint.")
+            )
+        (self - unowned)._cmr_check_owner()
+        now = fields.Datetime.now()
+        if unowned:
+            unowned.with_context(cmr_owner_change=True).write({"user_id": user.id})
+            for complaint in unowned.filtered(lambda c: not c.team_id):
+                complaint.team_id = user.sale_team_id
+            unowned.message_subscribe(partner_ids=user.partner_id.ids)
+        self._cmr_set_state("acknowledged", acknowledge_date=now)
+        for complaint in self:
+            complaint.message_post(
+                body=self.env._(
+                    "We have received your complaint; %(owner)s is in charge of "
+                    "it and will answer by %(deadline)s.",
+                    owner=complaint.user_id.name,
+                    deadline=complaint._cmr_format_datetime(complaint.reply_deadline),
+                ),
+                subtype_xmlid="mail.mt_comment",
+            )
+        return True
+
+    def action_start(self):
+        if any(c.state not in ("acknowledged", "reopened") for c in self):
+            raise UserError(
+                self.env._("Only acknowledged or reopened complaints can be started.")
+            )
+        self._cmr_check_owner()
+        self._cmr_set_state("in_progress")
+        return True
+
+    def action_answer(self):
+        """Send the resolution on the channel the customer chose."""
+        for complaint in self:
+            if complaint.state not in ("acknowledged", "in_progress", "reopened"):
+                raise UserError(
+                    self.env._(
+                        "Complaint %(complaint)s cannot be answered at this stage.",
+                        complaint=complaint.name,
+                    )
+                )
+            if not complaint.resolution or not complaint.resolution.striptags().strip():
+                raise UserError(
+                    self.env._(
+                        "Write the resolution of %(complaint)s before answering.",
+                        complaint=complaint.name,
+                    )
+                )
+        self._cmr_check_owner()
+        now = fields.Datetime.now()
+        on_time = self.filtered(
+            lambda c: not c.reply_deadline or now <= c.reply_deadline
+        )
+        on_time._cmr_set_state("answered", answer_date=now, timeliness=100.0)
+        (self - on_time)._cmr_set_state("answered", answer_date=now, timeliness=0.0)
+        self._cmr_send_reply()
+        return True
+
+    def action_confirm(self):
+        """The customer is satisfied with the answer: close."""
+        if any(c.state != "answered" for c in self):
+            raise UserError(self.env._("Only answered complaints can be confirmed."))
+        self._cmr_set_state("closed", close_date=fields.Datetime.now())
+        self.message_post(
+            body=self.env._("The customer confirmed the answer; complaint closed."),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
+    def action_reopen(self):
+        """The answer did not settle it: reopen with a fresh reply deadline."""
+        if any(c.state not in ("answered", "closed") for c in self):
+            raise UserError(
+                self.env._("Only answered or closed complaints can be reopened.")
+            )
+        now = fields.Datetime.now()
+        for complaint in self:
+            sla = complaint.sla_id
+            deadline = (
+                sla._cmr_calendar().plan_hours(
+                    sla.resolution_hours, now, compute_leaves=True
+                )
+                if sla
+                else False
+            )
+            complaint._cmr_set_state(
+                "reopened",
+                reopen_count=complaint.reopen_count + 1,
+                close_date=False,
+                reminded=False,
+            )
+            # The new reply deadline is stored over the computed one.
+            complaint.reply_deadline = deadline or complaint.reply_deadline
+            complaint.message_post(
+                body=self.env._("The complaint was reopened."),
+                subtype_xmlid="mail.mt_comment",
+            )
+        return True
+
+    def _cmr_rate(self, rate, feedback=None):
+        """The customer rates the handling of their closed complaint."""
+        self.ensure_one()
+        if self.state != "closed":
+            raise UserError(self.env._("A complaint can be rated once it is closed."))
+        if rate not in (1, 2, 3, 4, 5):
+            raise UserError(self.env._("Rate the handling from 1 to 5."))
+        self.check_access("read")
+        complaint = self.sudo()
+        token = complaint._rating_get_access_token(complaint.partner_id)
+        return complaint.rating_apply(rate, token=token, feedback=feedback)
+
+    # ------------------------------------------------------------------
+    # Handover
+    # ------------------------------------------------------------------
+    def action_request_handover(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Hand Over"),
+            "res_model": "cmr.complaint.handover",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_complaint_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # Replies and notices
+    # ------------------------------------------------------------------
+    def _cmr_format_datetime(self, value):
+        if not value:
+            return self.env._("the time agreed")
+        tz = self.partner_id.tz or self.env.user.tz or "UTC"
+        return fields.Datetime.to_string(
+            fields.Datetime.context_timestamp(self.with_context(tz=tz), value)
+        )[:16]
+
+    def _cmr_send_reply(self):
+        """Send the answer on the channel the customer chose.
+
+        The contact gate may not refuse it: the customer asked for this reply
+        on this channel at this time, which overrides their charter's general
+        refusals, windows and caps for this one message. It is logged with
+        the other contacts (and counts in the caps)."""
+        topic = self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        )
+        now = fields.Datetime.now()
+        contacts = (
+            self.env["cmr.contact"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "partner_id": complaint.partner_id.id,
+                        "company_id": complaint.company_id.id,
+                        "channel_id": complaint.reply_channel_id.id,
+                        "topic_id": topic.id if topic else False,
+                        "subject": self.env._(
+                            "Answer to your complaint %(complaint)s",
+                            complaint=complaint.name,
+                        ),
+                        "body": complaint.resolution,
+                        "state": "queued",
+                        "date": now,
+                        "user_id": self.env.user.id,
+                        "res_model": self._name,
+                        "res_id": complaint.id,
+                    }
+                    for complaint in self
+                ]
+            )
+        )
+        contacts._cmr_deliver()
+        for complaint in self:
+            complaint.message_post(
+                body=Markup("<p>%s</p>%s")
+                % (
+                    self.env._(
+                        "Answer sent by %(channel)s:",
+                        channel=complaint.reply_channel_id.name,
+                    ),
+                    complaint.resolution,
+                ),
+                subtype_xmlid="mail.mt_comment",
+            )
+        return contacts
+
+    def _cmr_notify_new_owner(self):
+        """Tell the customer who now owns their complaint, through the gate."""
+        topic = self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        )
+        for complaint in self:
+            body = self.env._(
+                "%(owner)s now owns your complaint %(complaint)s and is accountable "
+                "for its answer.",
+                owner=complaint.user_id.name,
+                complaint=complaint.name,
+            )
+            complaint.message_post(body=body, subtype_xmlid="mail.mt_comment")
+            self.env["cmr.contact"]._cmr_send(
+                complaint.partner_id,
+                complaint.reply_channel_id,
+                topic,
+                self.env._(
+                    "New owner of your complaint %(complaint)s",
+                    complaint=complaint.name,
+                ),
+                body,
+                origin=complaint,
+            )
+
+    # ------------------------------------------------------------------
+    # Portal
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_portal_reply_channels(self):
+        """The channels a customer may choose for the answer."""
+        return self.env["cmr.channel"].sudo().search([("code", "!=", "post")])
+
+    @api.model
+    def _cmr_portal_file(self, partner, form):
+        """File the complaint ``partner`` sends from the portal: unowned until
+        an employee acknowledges it. Raises a translated UserError on bad
+        input; nothing is saved then."""
+        subject = (form.get("subject") or "").strip()
+        if not subject:
+            raise UserError(
+                self.env._("Say in a few words what the complaint is about.")
+            )
+        code = (form.get("reply_channel") or "").strip()
+        channel = self._cmr_portal_reply_channels().filtered(lambda c: c.code == code)
+        if not channel:
+            raise UserError(
+                self.env._(
+                    "Unknown reply channel %(channel)r: choose one of the list.",
+                    channel=code,
+                )
+            )
+        reply_by = self._cmr_parse_local_datetime(form.get("reply_by"), partner)
+        category = self.env["cmr.complaint.category"]
+        if form.get("category_id"):
+            try:
+                category = category.sudo().browse(int(form["category_id"])).exists()
+            except ValueError:
+                category = category.browse()
+            if not category or not category.active:
+                raise UserError(self.env._("Unknown complaint category."))
+        description = (form.get("description") or "").strip()
+        complaint = (
+            self.sudo()
+            .with_context(cmr_complaint_unowned=True)
+            .create(
+                {
+                    "subject": subject,
+                    "partner_id": partner.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "channel_received": "portal",
+                    "reply_channel_id": channel.id,
+                    "reply_by": reply_by,
+                    "category_id": category.id,
+                    "factor_type": category.default_factor_type,
+                    "description": Markup("<p>%s</p>") % description
+                    if description
+                    else False,
+                }
+            )
+        )
+        return complaint
+
+    @api.model
+    def _cmr_parse_local_datetime(self, value, partner):
+        """``YYYY-MM-DDTHH:MM`` in the customer's time zone → naive UTC."""
+        if not value:
+            return False
+        try:
+            local = datetime.strptime(value.strip()[:16], "%Y-%m-%dT%H:%M")
+        except ValueError as error:
+            raise UserError(
+                self.env._("%(value)r is not a date and time.", value=value)
+            ) from error
+        tz = pytz.timezone(partner.tz or self.env.user.tz or "UTC")
+        moment = tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+        if moment < fields.Datetime.now():
+            raise UserError(
+                self.env._(
+                    "The reply-by time %(moment)s is in the past: choose a time "
+                    "to come.",
+                    moment=value,
+                )
+            )
+        return moment
+
+    def _cmr_portal_post(self, partner, message):
+        """The customer writes on their complaint."""
+        self.ensure_one()
+        message = (message or "").strip()
+        if not message:
+            raise UserError(self.env._("Write a message first."))
+        return self.sudo().message_post(
+            body=Markup("<p>%s</p>") % message,
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _cmr_portal_messages(self):
+        """The messages the customer may see: no internal notes."""
+        self.ensure_one()
+        return (
+            self.sudo()
+            .message_ids.filtered(
+                lambda m: (
+                    m.message_type == "comment"
+                    and m.subtype_id == self.env.ref("mail.mt_comment")
+                )
+            )
+            .sorted("id")
+        )
+
+    # ------------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------------
+    @api.model
+    def _cmr_load_demo_complaints(self):
+        """Demo data only: the complaints the README walks through."""
+        ref = self.env.ref
+        now = fields.Datetime.now()
+        agent = ref("cmr_module.cmr_user_agent_li")
+        admin = ref("base.user_admin")
+        wang = ref("cmr_module.cmr_partner_wang_ming")
+        invoice = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", wang.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        wechat = ref("cmr_module.cmr_channel_wechat")
+        phone = ref("cmr_module.cmr_channel_phone")
+        email = ref("cmr_module.cmr_channel_email")
+        bill, attitude, late, handed = self.create(
+            [
+                {
+                    "subject": "Charged twice on the last gas bill",
+                    "partner_id": wang.id,
+                    "invoice_id": invoice.id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_billing").id,
+                    "factor_type": "value",
+                    "priority": "1",
+                    "channel_received": "phone",
+                    "reply_channel_id": wechat.id,
+                    "reply_by": now + timedelta(days=3),
+                    "user_id": agent.id,
+                    "description": Markup(
+                        "<p>The November bill lists the same delivery twice.</p>"
+                    ),
+                },
+                {
+                    "subject": "The counter clerk was rude",
+                    "partner_id": ref("cmr_module.cmr_partner_li_na").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_attitude").id,
+                    "factor_type": "dissatisfaction",
+                    "channel_received": "counter",
+                    "reply_channel_id": phone.id,
+                    "user_id": admin.id,
+                    "concerned_user_id": agent.id,
+                },
+                {
+                    "subject": "Delivery promised on Monday never came",
+                    "partner_id": ref("cmr_module.cmr_partner_zhang_wei").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_delivery").id,
+                    "factor_type": "secondary",
+                    "channel_received": "wechat",
+                    "reply_channel_id": wechat.id,
+                    "date_received": now - timedelta(days=6),
+                    "user_id": agent.id,
+                },
+                {
+                    "subject": "The new pump leaks",
+                    "partner_id": ref("cmr_module.cmr_partner_alice_chen").id,
+                    "category_id": ref("cmr_module.cmr_complaint_category_product").id,
+                    "factor_type": "basic",
+                    "channel_received": "visit",
+                    "reply_channel_id": email.id,
+                    "user_id": admin.id,
+                },
+            ]
+        )
+        (bill | late).with_user(agent).action_acknowledge()
+        attitude.action_acknowledge()
+        handover = self.env["cmr.complaint.handover"].create(
+            {
+                "complaint_id": handed.id,
+                "from_user_id": admin.id,
+                "to_user_id": agent.id,
+                "reason": "Li Jun handles the pump installations.",
+            }
+        )
+        handover.with_user(agent).action_accept()
+        self.with_context(cmr_complaint_unowned=True).create(
+            {
+                "subject": "Where is my stamp album gift?",
+                "partner_id": wang.id,
+                "channel_received": "portal",
+                "reply_channel_id": wechat.id,
+                "reply_by": now + timedelta(days=2),
+            }
+        )
+        self._cron_escalate()
+        return bill | attitude | late | handed
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    def _cmr_escalation_user(self):
+        self.ensure_one()
+        return self.team_id.user_id or self.sla_id.escalation_user_id or self.user_id
+
+    @api.model
+    def _cron_escalate(self):
+        """Remind owners before the deadline; flag breaches and tell the
+        manager. A few queries whatever the number of complaints."""
+        now = fields.Datetime.now()
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        to_remind = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                ("reminded", "=", False),
+                ("user_id", "!=", False),
+                ("reminder_date", "<=", now),
+                ("deadline", ">=", now),
+            ]
+        )
+        breaches = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                ("breached", "=", False),
+                ("deadline", "<", now),
+            ]
+        )
+        activities = [
+            {
+                "res_model_id": model_id,
+                "res_id": complaint.id,
+                "activity_type_id": activity_type.id,
+                "user_id": complaint.user_id.id,
+                "date_deadline": complaint.deadline.date(),
+                "summary": self.env._("Reply deadline approaching"),
+            }
+            for complaint in to_remind
+        ]
+        activities += [
+            {
+                "res_model_id": model_id,
+                "res_id": complaint.id,
+                "activity_type_id": activity_type.id,
+                "user_id": (complaint._cmr_escalation_user() or self.env.user).id,
+                "date_deadline": now.date(),
+                "summary": self.env._("Complaint deadline breached"),
+            }
+            for complaint in breaches
+        ]
+        if activities:
+            self.env["mail.activity"].with_context(
+                mail_activity_quick_update=True, mail_notify_force_send=False
+            ).create(activities)
+        to_remind.write({"reminded": True})
+        breaches.write({"breached": True, "breach_date": now})
+        return {"reminded": len(to_remind), "breached": len(breaches)}
+
+    @api.model
+    def _cron_auto_close(self):
+        """Close answered complaints the customer left unconfirmed."""
+        now = fields.Datetime.now()
+        closed = self.browse()
+        days_values = {
+            days
+            for [days] in self.env["cmr.complaint.sla"]
+            .with_context(active_test=False)
+            ._read_group([], ["auto_close_days"])
+        }
+        for days in days_values:
+            closed |= self.search(
+                [
+                    ("state", "=", "answered"),
+                    ("sla_id.auto_close_days", "=", days),
+                    ("answer_date", "<=", now - timedelta(days=days)),
+                ]
+            )
+        closed._cmr_set_state("closed", close_date=now)
+        for complaint in closed:
+            complaint.message_post(
+                body=self.env._(
+                    "Closed automatically: the customer did not reply to the answer."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return closed

@@ -1,0 +1,198 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+
+class CmrComplaintCompensation(models.Model):
+    """Compensation or goodwill granted on a complaint: a credit note, a
+    gift or a free service, within the granting user's authority limit or
+    approved by a manager."""
+
+    _name = "cmr.complaint.compensation"
+    _description = "Complaint Compensation"
+    _order = "id"
+    _check_company_auto = True
+
+    complaint_id = fields.Many2one(
+        "cmr.complaint", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="complaint_id.company_id", store=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    kind = fields.Selection(
+        [
+            ("credit_note", "Credit Note"),
+            ("gift", "Gift"),
+            ("free_service", "Free Service"),
+        ],
+        required=True,
+        default="credit_note",
+    )
+    description = fields.Char(required=True)
+    amount = fields.Monetary(help="The amount refunded, or the value of the gift.")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "Waiting for Approval"),
+            ("granted", "Granted"),
+            ("refused", "Refused"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    requested_by_id = fields.Many2one(
+        "res.users", readonly=True, default=lambda s: s.env.user
+    )
+    approved_by_id = fields.Many2one("res.users", readonly=True)
+    credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
+
+    @api.constrains("kind", "amount")
+    def _check_amount(self):
+        for line in self:
+            if line.amount < 0 or (line.kind == "credit_note" and not line.amount):
+                raise ValidationError(
+                    self.env._("A credit note needs a positive amount.")
+                )
+
+    def write(self, vals):
+        if not self.env.context.get("cmr_compensation_state") and any(
+            line.state != "draft" for line in self
+        ):
+            raise UserError(
+                self.env._("A compensation can only be changed while it is a draft.")
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_granted(self):
+        if any(line.state not in ("draft", "refused") for line in self):
+            raise UserError(self.env._("A compensation asked for or granted is kept."))
+
+    def _cmr_set_state(self, **values):
+        return self.with_context(cmr_compensation_state=True).write(values)
+
+    def _cmr_check_draft(self):
+        if any(line.state != "draft" for line in self):
+            raise UserError(self.env._("Only draft compensations can be granted."))
+        self.complaint_id._cmr_check_owner()
+
+    def action_grant(self):
+        """Grant within the user's own authority limit."""
+        self._cmr_check_draft()
+        Authority = self.env["cmr.complaint.authority"]
+        for line in self:
+            limit = Authority._cmr_limit(self.env.user, line.company_id)
+            if line.amount > limit:
+                raise UserError(
+                    self.env._(
+                        "%(amount)s is above your authority limit of %(limit)s: "
+                        "ask a manager to approve it.",
+                        amount=line._cmr_format(line.amount),
+                        limit=line._cmr_format(limit),
+                    )
+                )
+        self._cmr_grant()
+        return True
+
+    def action_ask_approval(self):
+        self._cmr_check_draft()
+        self._cmr_set_state(state="to_approve")
+        for line in self:
+            manager = line.complaint_id._cmr_escalation_user()
+            line.complaint_id.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Approve a compensation"),
+                note=self.env._(
+                    "%(description)s: %(amount)s",
+                    description=line.description,
+                    amount=line._cmr_format(line.amount),
+                ),
+                user_id=manager.id or self.env.user.id,
+            )
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only a manager can approve a compensation."))
+        if any(line.state != "to_approve" for line in self):
+            raise UserError(self.env._("This compensation waits for no approval."))
+        self._cmr_set_state(approved_by_id=self.env.user.id)
+        self._cmr_grant()
+        return True
+
+    def action_refuse(self):
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only a manager can refuse a compensation."))
+        if any(line.state != "to_approve" for line in self):
+            raise UserError(self.env._("This compensation waits for no approval."))
+        self._cmr_set_state(state="refused")
+        return True
+
+    def _cmr_format(self, amount):
+        return f"{amount:,.2f} {self.currency_id.name or ''}".strip()
+
+    def _cmr_grant(self):
+        for line in self:
+            values = {"state": "granted"}
+            if line.kind == "credit_note":
+                values["credit_note_id"] = line._cmr_create_credit_note().id
+            line._cmr_set_state(**values)
+            line.complaint_id.message_post(
+                body=self.env._(
+                    "Compensation granted: %(description)s (%(amount)s).",
+                    description=line.description,
+                    amount=line._cmr_format(line.amount),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _cmr_create_credit_note(self):
+        """A draft credit note for the customer, linked to the complaint and
+        to the invoice concerned."""
+        self.ensure_one()
+        complaint = self.complaint_id
+        invoice = complaint.invoice_id.sudo()
+        journal = invoice.journal_id or self.env["account.journal"].sudo().search(
+            [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
+        )
+        if not journal:
+            raise UserError(
+                self.env._("The company has no sales journal for the credit note.")
+            )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": (
+                        invoice.partner_id or complaint.commercial_partner_id
+                    ).id,
+                    "journal_id": journal.id,
+                    "company_id": self.company_id.id,
+                    "currency_id": (invoice.currency_id or self.currency_id).id,
+                    "reversed_entry_id": invoice.id or False,
+                    "invoice_origin": complaint.name,
+                    "ref": self.env._(
+                        "Complaint %(complaint)s", complaint=complaint.name
+                    ),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": self.description,
+                                "quantity": 1,
+                                "price_unit": self.amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        move.message_post(
+            body=self.env._(
+                "Credit note for complaint %(complaint)s.", complaint=complaint.name
+            )
+        )
+        return move

@@ -1,0 +1,203 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+
+class CmrComplaintHandover(models.Model):
+    """A request to move a complaint to a new owner, and its answer.
+
+    Ownership moves only when the new owner accepts; every request stays in
+    the complaint's log.
+    """
+
+    _name = "cmr.complaint.handover"
+    _description = "Complaint Handover"
+    _order = "create_date desc, id desc"
+
+    complaint_id = fields.Many2one(
+        "cmr.complaint", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(related="complaint_id.company_id", store=True)
+    from_user_id = fields.Many2one(
+        "res.users",
+        string="From",
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    to_user_id = fields.Many2one("res.users", string="To", required=True)
+    reason = fields.Text(required=True)
+    state = fields.Selection(
+        [
+            ("pending", "Waiting for Acceptance"),
+            ("accepted", "Accepted"),
+            ("refused", "Refused"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    answer_date = fields.Datetime(readonly=True)
+    activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null")
+
+    @api.constrains("to_user_id", "complaint_id")
+    def _check_to_user(self):
+        for handover in self:
+            complaint = handover.complaint_id
+            user = handover.to_user_id
+            if user == complaint.user_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s already owns %(complaint)s: hand it over to "
+                        "someone else.",
+                        user=user.name,
+                        complaint=complaint.name,
+                    )
+                )
+            if (
+                not user.has_group("cmr_module.group_cmr_user")
+                or complaint.company_id not in user.company_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s has no access to the complaints of %(company)s "
+                        "and cannot own %(complaint)s.",
+                        user=user.name,
+                        company=complaint.company_id.name,
+                        complaint=complaint.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        handovers = super().create(vals_list)
+        for handover in handovers:
+            complaint = handover.complaint_id
+            if complaint.state == "closed":
+                raise UserError(self.env._("A closed complaint cannot be handed over."))
+            if not complaint.user_id:
+                raise UserError(
+                    self.env._(
+                        "Acknowledge %(complaint)s first: an unowned complaint "
+                        "belongs to whoever acknowledges it.",
+                        complaint=complaint.name,
+                    )
+                )
+            if self.env.user != complaint.user_id and not self.env.user.has_group(
+                "cmr_module.group_cmr_manager"
+            ):
+                raise AccessError(
+                    self.env._("Only the owner or a manager can hand a complaint over.")
+                )
+            if complaint.handover_user_id:
+                raise UserError(
+                    self.env._(
+                        "%(complaint)s already waits for %(user)s to accept it.",
+                        complaint=complaint.name,
+                        user=complaint.handover_user_id.name,
+                    )
+                )
+            complaint.sudo().handover_user_id = handover.to_user_id
+            handover.activity_id = complaint.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Accept or refuse the handover"),
+                note=handover.reason,
+                user_id=handover.to_user_id.id,
+            )
+            complaint.message_post(
+                body=self.env._(
+                    "%(from_user)s asks %(to_user)s to take over the complaint: "
+                    "%(reason)s",
+                    from_user=handover.from_user_id.name,
+                    to_user=handover.to_user_id.name,
+                    reason=handover.reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return handovers
+
+    def write(self, vals):
+        if "state" in vals and not self.env.context.get("cmr_handover_answer"):
+            raise UserError(
+                self.env._("Accept, refuse or cancel the handover with its buttons.")
+            )
+        return super().write(vals)
+
+    def _check_answerable(self):
+        for handover in self:
+            if handover.state != "pending":
+                raise UserError(self.env._("This handover was already answered."))
+            if self.env.user != handover.to_user_id and not self.env.su:
+                raise AccessError(
+                    self.env._(
+                        "Only %(user)s can accept or refuse this handover.",
+                        user=handover.to_user_id.name,
+                    )
+                )
+
+    def action_accept(self):
+        """The new owner accepts: ownership moves, the customer is told."""
+        self._check_answerable()
+        for handover in self:
+            complaint = handover.complaint_id.sudo()
+            previous = complaint.user_id
+            complaint.with_context(cmr_owner_change=True).write(
+                {"user_id": handover.to_user_id.id, "handover_user_id": False}
+            )
+            complaint.message_subscribe(partner_ids=handover.to_user_id.partner_id.ids)
+            handover.with_context(cmr_handover_answer=True).write(
+                {"state": "accepted", "answer_date": fields.Datetime.now()}
+            )
+            complaint.message_post(
+                body=self.env._(
+                    "Handover accepted: %(to_user)s takes over from %(from_user)s.",
+                    to_user=handover.to_user_id.name,
+                    from_user=previous.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            complaint._cmr_notify_new_owner()
+        self._cmr_done_activities()
+        return True
+
+    def action_refuse(self):
+        self._check_answerable()
+        self.with_context(cmr_handover_answer=True).write(
+            {"state": "refused", "answer_date": fields.Datetime.now()}
+        )
+        for handover in self:
+            handover.complaint_id.sudo().handover_user_id = False
+            handover.complaint_id.sudo().message_post(
+                body=self.env._(
+                    "%(user)s refused the handover; %(owner)s remains the owner.",
+                    user=handover.to_user_id.name,
+                    owner=handover.complaint_id.user_id.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self._cmr_done_activities()
+        return True
+
+    def action_cancel(self):
+        for handover in self:
+            if handover.state != "pending":
+                raise UserError(self.env._("This handover was already answered."))
+            if self.env.user != handover.from_user_id and not self.env.user.has_group(
+                "cmr_module.group_cmr_manager"
+            ):
+                raise AccessError(
+                    self.env._("Only who asked for a handover can cancel it.")
+                )
+        self.with_context(cmr_handover_answer=True).write(
+            {"state": "cancelled", "answer_date": fields.Datetime.now()}
+        )
+        for handover in self:
+            handover.complaint_id.sudo().handover_user_id = False
+        self._cmr_done_activities()
+        return True
+
+    def _cmr_done_activities(self):
+        for handover in self.filtered("activity_id"):
+            handover.activity_id.sudo().action_feedback(
+                feedback=self.env._("Handover answered.")
+            )

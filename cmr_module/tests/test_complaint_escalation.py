@@ -1,0 +1,95 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .complaint_common import FRIDAY_4PM, CmrComplaintCase
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintEscalation(CmrComplaintCase):
+    """Remind the owner before the deadline, escalate and flag breaches."""
+
+    def _activities(self, complaint, user):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "cmr.complaint"),
+                ("res_id", "=", complaint.id),
+                ("user_id", "=", user.id),
+            ]
+        )
+
+    def test_reminder_then_breach(self):
+        with freeze_time(FRIDAY_4PM):
+            complaint = self._complaint(team_id=self.team.id)
+            complaint.action_acknowledge()
+        # Deadline Monday 11:00, reminder one hour before.
+        self.assertEqual(complaint.reminder_date, datetime(2026, 11, 23, 10, 0))
+        cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_escalate")
+        with freeze_time(datetime(2026, 11, 23, 9, 30)):
+            cron.method_direct_trigger()
+        self.assertFalse(complaint.reminded)
+        with freeze_time(datetime(2026, 11, 23, 10, 15)):
+            cron.method_direct_trigger()
+            cron.method_direct_trigger()
+        self.assertTrue(complaint.reminded)
+        self.assertEqual(len(self._activities(complaint, self.agent)), 1)
+        self.assertFalse(complaint.breached)
+        with freeze_time(datetime(2026, 11, 23, 11, 5)):
+            cron.method_direct_trigger()
+        self.assertTrue(complaint.breached)
+        self.assertEqual(complaint.breach_date, datetime(2026, 11, 23, 11, 5))
+        # The team leader is told.
+        self.assertEqual(len(self._activities(complaint, self.manager)), 1)
+        # The breach stays flagged after the answer and the closing.
+        with freeze_time(datetime(2026, 11, 23, 12, 0)):
+            complaint.resolution = "<p>Late, sorry</p>"
+            complaint.action_answer()
+            complaint.action_confirm()
+        self.assertTrue(complaint.breached)
+        self.assertEqual(complaint.timeliness, 0.0)
+
+    def test_unowned_queue_breach_goes_to_the_policy_manager(self):
+        with freeze_time(FRIDAY_4PM):
+            complaint = (
+                self.env["cmr.complaint"]
+                .with_context(cmr_complaint_unowned=True)
+                .create(
+                    {
+                        "subject": "Nobody took it",
+                        "partner_id": self.customer.id,
+                        "channel_received": "email",
+                        "reply_channel_id": self.email.id,
+                        "date_received": FRIDAY_4PM,
+                    }
+                )
+            )
+        cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_escalate")
+        with freeze_time(datetime(2026, 11, 20, 17, 1)):
+            cron.method_direct_trigger()
+        self.assertTrue(complaint.breached)
+        self.assertEqual(len(self._activities(complaint, self.manager)), 1)
+
+    def _count_escalation_queries(self, size):
+        # Complaints of other data (e.g. the demo) are escalated first.
+        with freeze_time(datetime(2026, 11, 24, 9, 0)):
+            self.env["cmr.complaint"]._cron_escalate()
+        with freeze_time(FRIDAY_4PM):
+            complaints = self.env["cmr.complaint"]
+            for index in range(size):
+                complaints |= self._complaint(subject=f"Batch {index}")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with freeze_time(datetime(2026, 11, 24, 9, 0)):
+            before = self.env.cr.sql_log_count
+            result = self.env["cmr.complaint"]._cron_escalate()
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+        self.assertEqual(result["breached"], size)
+        return queries
+
+    def test_escalation_does_not_query_per_complaint(self):
+        small = self._count_escalation_queries(2)
+        large = self._count_escalation_queries(12)
+        self.assertLessEqual(large, small + 2, (small, large))

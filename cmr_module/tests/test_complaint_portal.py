@@ -1,0 +1,164 @@
+import re
+from datetime import datetime, timedelta
+
+import pytz
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintPortal(HttpCase):
+    """Customers file, follow, confirm and rate their complaints; nobody
+    else's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_a = new_test_user(
+            cls.env,
+            login="cmr_cp_portal_a",
+            groups="base.group_portal",
+            name="Customer A",
+            tz="Asia/Shanghai",
+        )
+        cls.user_b = new_test_user(
+            cls.env, login="cmr_cp_portal_b", groups="base.group_portal", name="B"
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            login="cmr_cp_portal_agent",
+            groups="cmr_module.group_cmr_user",
+            name="Agent Sun",
+        )
+        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
+        cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
+
+    def csrf_token(self):
+        page = self.url_open("/my/complaints/new").text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def _file(self, **form):
+        data = {
+            "subject": "Wrong bill",
+            "reply_channel": "wechat",
+            "reply_by": self.tomorrow,
+            "description": "Charged twice",
+            "csrf_token": self.csrf_token(),
+            **form,
+        }
+        return self.url_open("/my/complaints/new", data=data)
+
+    def _complaints(self, user):
+        return self.env["cmr.complaint"].search(
+            [("partner_id", "=", user.partner_id.id)]
+        )
+
+    def test_file_follow_confirm_rate(self):
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        response = self._file()
+        self.assertEqual(response.status_code, 200)
+        complaint = self._complaints(self.user_a)
+        self.assertEqual(len(complaint), 1)
+        self.assertFalse(complaint.user_id)
+        self.assertEqual(complaint.channel_received, "portal")
+        self.assertEqual(complaint.reply_channel_id, self.wechat)
+        self.assertIn(complaint.name, response.text)
+        self.assertIn(complaint.name, self.url_open("/my/complaints").text)
+        complaint.with_user(self.agent).action_acknowledge()
+        complaint.with_user(self.agent).resolution = "<p>Refunded today</p>"
+        complaint.with_user(self.agent).action_answer()
+        page = self.url_open(complaint.access_url).text
+        self.assertIn("Refunded today", page)
+        self.assertIn("Agent Sun", page)
+        url = f"/my/complaints/{complaint.id}"
+        self.url_open(f"{url}/confirm", data={"csrf_token": self.csrf_token()})
+        self.assertEqual(complaint.state, "closed")
+        self.url_open(
+            f"{url}/rate",
+            data={"rate": "4", "feedback": "Good", "csrf_token": self.csrf_token()},
+        )
+        self.assertEqual(complaint.rating_last_value, 4)
+        self.url_open(
+            f"{url}/reopen",
+            data={"message": "Charged again", "csrf_token": self.csrf_token()},
+        )
+        self.assertEqual(complaint.state, "reopened")
+        self.assertTrue(
+            any(
+                "Charged again" in body for body in complaint.message_ids.mapped("body")
+            )
+        )
+
+    def test_bad_input_saves_nothing(self):
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        response = self._file(reply_channel="carrier-pigeon")
+        self.assertIn("Unknown reply channel", response.text)
+        past = (fields.Datetime.now() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+        response = self._file(reply_by=past)
+        self.assertIn("is in the past", response.text)
+        response = self._file(subject=" ")
+        self.assertIn("in a few words", response.text)
+        self.assertFalse(self._complaints(self.user_a))
+
+    def test_reply_by_is_read_in_the_customer_time_zone(self):
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        local = (datetime.now() + timedelta(days=3)).replace(
+            hour=18, minute=0, second=0, microsecond=0
+        )
+        self._file(reply_by=local.strftime("%Y-%m-%dT%H:%M"))
+        expected = (
+            pytz.timezone("Asia/Shanghai")
+            .localize(local)
+            .astimezone(pytz.UTC)
+            .replace(tzinfo=None)
+        )
+        self.assertEqual(self._complaints(self.user_a).reply_by, expected)
+
+    def test_other_customer_cannot_see_or_post(self):
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self._file()
+        complaint = self._complaints(self.user_a)
+        messages = len(complaint.message_ids)
+        self.authenticate("cmr_cp_portal_b", "cmr_cp_portal_b")
+        self.assertNotIn(complaint.name, self.url_open("/my/complaints").text)
+        response = self.url_open(complaint.access_url, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        for action in ("reply", "confirm", "reopen", "rate"):
+            response = self.url_open(
+                f"/my/complaints/{complaint.id}/{action}",
+                data={"message": "Spam", "rate": "1", "csrf_token": self.csrf_token()},
+            )
+            self.assertEqual(response.status_code, 403)
+            self.assertIn("not yours", response.text)
+        complaint.invalidate_recordset()
+        self.assertEqual(len(complaint.message_ids), messages)
+        self.assertEqual(complaint.state, "new")
+
+    def test_anonymous_visitor_is_sent_to_login(self):
+        response = self.url_open("/my/complaints", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+
+    def test_tour_file_answer_confirm_rate(self):
+        self.start_tour("/my", "cmr_portal_complaint_file", login="cmr_cp_portal_a")
+        complaint = self._complaints(self.user_a)
+        self.assertEqual(complaint.reply_channel_id, self.wechat)
+        local = pytz.UTC.localize(complaint.reply_by).astimezone(
+            pytz.timezone("Asia/Shanghai")
+        )
+        self.assertEqual((local.weekday(), local.hour, local.minute), (4, 18, 0))
+        # An agent takes it and answers on WeChat.
+        as_agent = complaint.with_user(self.agent)
+        as_agent.action_acknowledge()
+        as_agent.resolution = "<p>We refunded the double charge.</p>"
+        as_agent.action_answer()
+        self.assertEqual(complaint.state, "answered")
+        self.start_tour(
+            "/my/complaints",
+            "cmr_portal_complaint_confirm_rate",
+            login="cmr_cp_portal_a",
+        )
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.rating_last_value, 5)
