@@ -27,7 +27,7 @@ class CmrComplaintPortal(CustomerPortal):
         values.update(
             page_name="cmr_complaint_new",
             channels=Complaint._cmr_portal_reply_channels(),
-            categories=request.env["cmr.complaint.category"].sudo().search([]),
+            categories=request.env["cmr.complaint.category"]._cmr_portal_categories(),
             form=form or {},
             error=error,
         )

@@ -640,11 +640,11 @@ class CmrComplaint(models.Model):
         reply_by = self._cmr_parse_local_datetime(form.get("reply_by"), partner)
         category = self.env["cmr.complaint.category"]
         if form.get("category_id"):
-            try:
-                category = category.sudo().browse(int(form["category_id"])).exists()
-            except ValueError:
-                category = category.browse()
-            if not category or not category.active:
+            # Only an id of the offered categories, never any record by id.
+            category = category._cmr_portal_categories().filtered(
+                lambda c: str(c.id) == str(form["category_id"]).strip()
+            )
+            if not category:
                 raise UserError(self.env._("Unknown complaint category."))
         description = (form.get("description") or "").strip()
         complaint = (

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CmrComplaintCategory(models.Model):
@@ -21,3 +21,10 @@ class CmrComplaintCategory(models.Model):
         help="Proposed as the dissatisfaction factor type of new complaints.",
     )
     company_id = fields.Many2one("res.company", index=True)
+
+    @api.model
+    def _cmr_portal_categories(self):
+        """The categories a customer may choose in the portal: active, shared
+        or of the current company (read as superuser, customers cannot read
+        the configuration)."""
+        return self.sudo().search([("company_id", "in", [False, self.env.company.id])])

@@ -103,6 +103,17 @@ class TestComplaintPortal(HttpCase):
         self.assertIn("in a few words", response.text)
         self.assertFalse(self._complaints(self.user_a))
 
+    def test_category_of_another_company_is_refused(self):
+        other = self.env["res.company"].create({"name": "CMR complaints elsewhere"})
+        foreign = self.env["cmr.complaint.category"].create(
+            {"name": "Elsewhere only", "company_id": other.id}
+        )
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.assertNotIn("Elsewhere only", self.url_open("/my/complaints/new").text)
+        response = self._file(category_id=str(foreign.id))
+        self.assertIn("Unknown complaint category", response.text)
+        self.assertFalse(self._complaints(self.user_a))
+
     def test_reply_by_is_read_in_the_customer_time_zone(self):
         self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
         local = (datetime.now() + timedelta(days=3)).replace(
