@@ -75,7 +75,7 @@ def build(env, customers, complaints):
             channel_received, category_id, factor_type, priority, state,
             date_received, reply_channel_id, sla_id, user_id, team_id,
             ack_deadline, reply_deadline, deadline, reminder_date,
-            reminded, breached, reopen_count, reopen_rate, timeliness,
+            breached, breach_count, reopen_count, reopen_rate, timeliness,
             create_date, write_date, create_uid, write_uid)
         SELECT 'BENCH/' || n, 'Bench complaint ' || n, %(company)s,
                p.id, p.id, 'phone',
@@ -85,7 +85,7 @@ def build(env, customers, complaints):
                (%(users)s)[1 + n %% array_length(%(users)s, 1)],
                (%(teams)s)[1 + n %% array_length(%(teams)s, 1)],
                d.deadline - interval '12 hours', d.deadline, d.deadline,
-               d.deadline - interval '2 hours', false, false,
+               d.deadline - interval '2 hours', false, 0,
                CASE WHEN n %% 7 = 0 THEN 1 ELSE 0 END,
                CASE WHEN n %% 7 = 0 THEN 100 ELSE 0 END,
                CASE WHEN n %% 3 = 0 THEN 0 ELSE 100 END,
@@ -113,6 +113,16 @@ def build(env, customers, complaints):
             "partners": partner_ids,
             "count": complaints,
         },
+    )
+    # Owners follow their complaints, as when an agent records or
+    # acknowledges one.
+    cr.execute(
+        """
+        INSERT INTO mail_followers (res_model, res_id, partner_id)
+        SELECT 'cmr.complaint', c.id, u.partner_id
+          FROM cmr_complaint c JOIN res_users u ON u.id = c.user_id
+         WHERE c.name LIKE 'BENCH/%%'
+        """
     )
     env.invalidate_all()
     return partner_ids

@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 CHANNELS_RECEIVED = [
     ("phone", "Phone"),
@@ -179,9 +180,32 @@ class CmrComplaint(models.Model):
         "afterwards.",
     )
     reminder_date = fields.Datetime(compute="_compute_deadline", store=True, index=True)
-    reminded = fields.Boolean(readonly=True, copy=False)
-    breached = fields.Boolean(readonly=True, copy=False, index=True)
-    breach_date = fields.Datetime(readonly=True, copy=False)
+    reminded_deadline = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="The deadline the owner was last reminded of: a new deadline "
+        "(acknowledged, reopened) gets a new reminder.",
+    )
+    escalated_deadline = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="The deadline whose breach was last escalated: a reopened "
+        "complaint that misses its new deadline is escalated again.",
+    )
+    breached = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="A deadline was missed. The flag is kept after the answer.",
+    )
+    breach_date = fields.Datetime(string="First Breach", readonly=True, copy=False)
+    breach_count = fields.Integer(
+        string="Breaches",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="How many deadlines of this complaint were missed.",
+    )
     acknowledge_date = fields.Datetime(readonly=True, copy=False)
     answer_date = fields.Datetime(readonly=True, copy=False)
     close_date = fields.Datetime(readonly=True, copy=False)
@@ -381,7 +405,7 @@ class CmrComplaint(models.Model):
         if self.env.su or self.env.user.has_group("cmr_module.group_cmr_manager"):
             return
         for complaint in self:
-            if self.env.user not in complaint.user_id | complaint.helper_ids:
+            if self.env.user not in complaint._cmr_helping_users():
                 raise AccessError(
                     self.env._(
                         "Only the owner of %(complaint)s, their helpers or a "
@@ -389,6 +413,12 @@ class CmrComplaint(models.Model):
                         complaint=complaint.name,
                     )
                 )
+
+    def _cmr_helping_users(self):
+        """The owner and whoever helps: helpers, the team and its leader."""
+        self.ensure_one()
+        team = self.sudo().team_id
+        return self.user_id | self.helper_ids | team.user_id | team.member_ids
 
     def action_acknowledge(self):
         """Acknowledge: an unowned complaint becomes the acknowledger's."""
@@ -487,7 +517,6 @@ class CmrComplaint(models.Model):
                 "reopened",
                 reopen_count=complaint.reopen_count + 1,
                 close_date=False,
-                reminded=False,
             )
             # The new reply deadline is stored over the computed one.
             complaint.reply_deadline = deadline or complaint.reply_deadline
@@ -822,26 +851,39 @@ class CmrComplaint(models.Model):
     @api.model
     def _cron_escalate(self):
         """Remind owners before the deadline; flag breaches and tell the
-        manager. A few queries whatever the number of complaints."""
+        manager. Each deadline is reminded and escalated once: a new one
+        (acknowledged, reopened) is followed again. A few set-based queries
+        whatever the number of complaints; the activities are created in
+        one batch."""
         now = fields.Datetime.now()
+        self.flush_model()
+        to_remind = self.browse(
+            id_
+            for [id_] in self.env.execute_query(
+                SQL(
+                    """SELECT id FROM cmr_complaint
+                        WHERE state IN %(open)s AND user_id IS NOT NULL
+                          AND reminder_date <= %(now)s AND deadline >= %(now)s
+                          AND reminded_deadline IS DISTINCT FROM deadline""",
+                    open=OPEN_STATES,
+                    now=now,
+                )
+            )
+        )
+        breaches = self.browse(
+            id_
+            for [id_] in self.env.execute_query(
+                SQL(
+                    """SELECT id FROM cmr_complaint
+                        WHERE state IN %(open)s AND deadline < %(now)s
+                          AND escalated_deadline IS DISTINCT FROM deadline""",
+                    open=OPEN_STATES,
+                    now=now,
+                )
+            )
+        )
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id(self._name)
-        to_remind = self.search(
-            [
-                ("state", "in", OPEN_STATES),
-                ("reminded", "=", False),
-                ("user_id", "!=", False),
-                ("reminder_date", "<=", now),
-                ("deadline", ">=", now),
-            ]
-        )
-        breaches = self.search(
-            [
-                ("state", "in", OPEN_STATES),
-                ("breached", "=", False),
-                ("deadline", "<", now),
-            ]
-        )
         activities = [
             {
                 "res_model_id": model_id,
@@ -868,8 +910,46 @@ class CmrComplaint(models.Model):
             self.env["mail.activity"].with_context(
                 mail_activity_quick_update=True, mail_notify_force_send=False
             ).create(activities)
-        to_remind.write({"reminded": True})
-        breaches.write({"breached": True, "breach_date": now})
+        # Flags in two statements rather than one UPDATE per batch of the ORM:
+        # nothing depends on these technical fields.
+        if to_remind:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE cmr_complaint
+                          SET reminded_deadline = deadline,
+                              write_uid = %(uid)s, write_date = %(now)s
+                        WHERE id = ANY(%(ids)s)""",
+                    uid=self.env.uid,
+                    now=now,
+                    ids=to_remind.ids,
+                )
+            )
+        if breaches:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE cmr_complaint
+                          SET escalated_deadline = deadline,
+                              breached = true,
+                              breach_date = COALESCE(breach_date, %(now)s),
+                              breach_count = COALESCE(breach_count, 0) + 1,
+                              write_uid = %(uid)s, write_date = %(now)s
+                        WHERE id = ANY(%(ids)s)""",
+                    uid=self.env.uid,
+                    now=now,
+                    ids=breaches.ids,
+                )
+            )
+        (to_remind | breaches).invalidate_recordset(
+            [
+                "reminded_deadline",
+                "escalated_deadline",
+                "breached",
+                "breach_date",
+                "breach_count",
+                "write_uid",
+                "write_date",
+            ]
+        )
         return {"reminded": len(to_remind), "breached": len(breaches)}
 
     @api.model

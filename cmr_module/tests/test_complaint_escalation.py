@@ -29,19 +29,25 @@ class TestComplaintEscalation(CmrComplaintCase):
         cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_escalate")
         with freeze_time(datetime(2026, 11, 23, 9, 30)):
             cron.method_direct_trigger()
-        self.assertFalse(complaint.reminded)
+        self.assertFalse(complaint.reminded_deadline)
+        self.assertFalse(self._activities(complaint, self.agent))
         with freeze_time(datetime(2026, 11, 23, 10, 15)):
             cron.method_direct_trigger()
             cron.method_direct_trigger()
-        self.assertTrue(complaint.reminded)
+        self.assertEqual(complaint.reminded_deadline, complaint.deadline)
         self.assertEqual(len(self._activities(complaint, self.agent)), 1)
         self.assertFalse(complaint.breached)
         with freeze_time(datetime(2026, 11, 23, 11, 5)):
             cron.method_direct_trigger()
         self.assertTrue(complaint.breached)
         self.assertEqual(complaint.breach_date, datetime(2026, 11, 23, 11, 5))
-        # The team leader is told.
+        self.assertEqual(complaint.breach_count, 1)
+        # The team leader is told, once.
         self.assertEqual(len(self._activities(complaint, self.manager)), 1)
+        with freeze_time(datetime(2026, 11, 23, 11, 35)):
+            cron.method_direct_trigger()
+        self.assertEqual(len(self._activities(complaint, self.manager)), 1)
+        self.assertEqual(complaint.breach_count, 1)
         # The breach stays flagged after the answer and the closing.
         with freeze_time(datetime(2026, 11, 23, 12, 0)):
             complaint.resolution = "<p>Late, sorry</p>"
@@ -49,6 +55,37 @@ class TestComplaintEscalation(CmrComplaintCase):
             complaint.action_confirm()
         self.assertTrue(complaint.breached)
         self.assertEqual(complaint.timeliness, 0.0)
+
+    def test_reopened_complaint_is_reminded_and_escalated_again(self):
+        with freeze_time(FRIDAY_4PM):
+            complaint = self._complaint(team_id=self.team.id)
+            complaint.action_acknowledge()
+        cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_escalate")
+        # Missed the first reply deadline (Monday 11:00), answered late.
+        with freeze_time(datetime(2026, 11, 23, 11, 5)):
+            cron.method_direct_trigger()
+        with freeze_time(datetime(2026, 11, 23, 11, 30)):
+            complaint.resolution = "<p>Refunded</p>"
+            complaint.action_answer()
+        self.assertEqual(complaint.breach_count, 1)
+        # Reopened on Tuesday 9:00: a new deadline four business hours later.
+        with freeze_time(datetime(2026, 11, 24, 9, 0)):
+            complaint.action_reopen()
+            cron.method_direct_trigger()
+        self.assertEqual(complaint.deadline, datetime(2026, 11, 24, 14, 0))
+        self.assertEqual(complaint.breach_count, 1)
+        with freeze_time(datetime(2026, 11, 24, 13, 30)):
+            cron.method_direct_trigger()
+        self.assertEqual(complaint.reminded_deadline, datetime(2026, 11, 24, 14, 0))
+        # (The first run came after the first deadline: no reminder then.)
+        self.assertEqual(len(self._activities(complaint, self.agent)), 1)
+        with freeze_time(datetime(2026, 11, 24, 14, 10)):
+            cron.method_direct_trigger()
+        self.assertEqual(complaint.breach_count, 2)
+        self.assertEqual(complaint.escalated_deadline, datetime(2026, 11, 24, 14, 0))
+        # The first breach date is kept; the leader is told a second time.
+        self.assertEqual(complaint.breach_date, datetime(2026, 11, 23, 11, 5))
+        self.assertEqual(len(self._activities(complaint, self.manager)), 2)
 
     def test_unowned_queue_breach_goes_to_the_policy_manager(self):
         with freeze_time(FRIDAY_4PM):

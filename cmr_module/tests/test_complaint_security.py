@@ -37,6 +37,28 @@ class TestComplaintSecurity(CmrComplaintCase):
         with self.assertRaises(AccessError):
             self.theirs.with_user(self.agent).read(["subject"])
 
+    def test_helping_team_members_see_and_work_on_it(self):
+        member = new_test_user(
+            self.env,
+            login="cmr_cp_team_member",
+            groups="cmr_module.group_cmr_user",
+            name="Team Member",
+        )
+        team = self.env["crm.team"].create(
+            {"name": "Billing desk", "member_ids": [(6, 0, member.ids)]}
+        )
+        self.theirs.sudo().team_id = team
+        seen = self.env["cmr.complaint"].with_user(member).search([])
+        self.assertIn(self.theirs, seen)
+        self.assertNotIn(self.mine, seen)
+        self.theirs.with_user(member).action_acknowledge()
+        self.assertEqual(self.theirs.state, "acknowledged")
+        # The owner stays the recording agent; the team only helps.
+        self.assertEqual(self.theirs.user_id, self.agent2)
+        # Another agent, outside the team, neither sees nor moves it.
+        with self.assertRaises(AccessError):
+            self.theirs.with_user(self.agent).action_start()
+
     def test_manager_sees_all_of_the_company(self):
         seen = self.env["cmr.complaint"].with_user(self.manager).search([])
         self.assertLessEqual(self.mine | self.theirs | self.helped, seen)
