@@ -20,8 +20,8 @@ class CmrComplaintAuthority(models.Model):
     max_amount = fields.Monetary(
         string="Maximum Amount",
         required=True,
-        help="The most this user or group may grant for one complaint without "
-        "a manager's approval.",
+        help="The most this user or group may grant for one complaint, all its "
+        "compensations together, without a manager's approval.",
     )
 
     @api.constrains("user_id", "group_id", "max_amount")

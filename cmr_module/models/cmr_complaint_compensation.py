@@ -77,18 +77,30 @@ class CmrComplaintCompensation(models.Model):
         self.complaint_id._cmr_check_owner()
 
     def action_grant(self):
-        """Grant within the user's own authority limit."""
+        """Grant within the user's own authority limit. The limit is for the
+        whole complaint: what is already granted on it counts, so a large
+        compensation cannot be split into small ones."""
         self._cmr_check_draft()
         Authority = self.env["cmr.complaint.authority"]
-        for line in self:
-            limit = Authority._cmr_limit(self.env.user, line.company_id)
-            if line.amount > limit:
+        for complaint in self.complaint_id:
+            lines = self.filtered(lambda line, c=complaint: line.complaint_id == c)
+            granted = sum(
+                complaint.compensation_ids.filtered(
+                    lambda line: line.state == "granted"
+                ).mapped("amount")
+            )
+            total = granted + sum(lines.mapped("amount"))
+            limit = Authority._cmr_limit(self.env.user, complaint.company_id)
+            if total > limit:
                 raise UserError(
                     self.env._(
-                        "%(amount)s is above your authority limit of %(limit)s: "
-                        "ask a manager to approve it.",
-                        amount=line._cmr_format(line.amount),
-                        limit=line._cmr_format(limit),
+                        "%(amount)s on %(complaint)s (with %(granted)s already "
+                        "granted on it) is above your authority limit of "
+                        "%(limit)s: ask a manager to approve it.",
+                        amount=lines[0]._cmr_format(total),
+                        complaint=complaint.name,
+                        granted=lines[0]._cmr_format(granted),
+                        limit=lines[0]._cmr_format(limit),
                     )
                 )
         self._cmr_grant()

@@ -110,6 +110,35 @@ class TestComplaintCompensation(CmrComplaintCase):
         self.assertEqual(line.approved_by_id, self.manager)
         self.assertEqual(line.sudo().credit_note_id.amount_total, 250)
 
+    def test_limit_counts_what_is_already_granted_on_the_complaint(self):
+        complaint = self._complaint(invoice_id=self.invoice.id)
+        first = self._compensation(complaint, amount=60)
+        first.action_grant()
+        # 60 granted + 50 asked = 110, above the agent's 100: split refused.
+        second = self._compensation(complaint, kind="gift", amount=50)
+        with self.assertRaisesRegex(UserError, "60.00"):
+            second.action_grant()
+        self.assertEqual(second.state, "draft")
+        # Two lines granted together count together too.
+        other = self._complaint(invoice_id=self.invoice.id)
+        pair = self._compensation(other, amount=60) | self._compensation(
+            other, kind="gift", amount=50
+        )
+        with self.assertRaises(UserError):
+            pair.action_grant()
+        self.assertEqual(set(pair.mapped("state")), {"draft"})
+        self.assertFalse(pair.credit_note_id)
+        # Within the limit, the rest is granted.
+        self._compensation(complaint, kind="gift", amount=40).action_grant()
+        self.assertEqual(
+            sum(
+                complaint.compensation_ids.filtered_domain(
+                    [("state", "=", "granted")]
+                ).mapped("amount")
+            ),
+            100,
+        )
+
     def test_user_limit_overrides_group(self):
         complaint = self._complaint(user=self.agent2)
         line = self._compensation(complaint, amount=250)
