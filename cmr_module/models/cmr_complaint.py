@@ -377,7 +377,8 @@ class CmrComplaint(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """A complaint by e-mail: unowned until acknowledged, answered by
-        e-mail unless the customer says otherwise."""
+        e-mail unless the customer says otherwise. An unknown sender becomes
+        a contact, so the complaint has a customer."""
         values = dict(custom_values or {})
         email_channel = self.env["cmr.channel"].search(
             [("code", "=", "email")], limit=1
@@ -385,14 +386,27 @@ class CmrComplaint(models.Model):
         values.setdefault(
             "subject", msg_dict.get("subject") or self.env._("No subject")
         )
+        # The reference comes from the sequence, not from the subject.
+        values.setdefault("name", "/")
         values.setdefault("channel_received", "email")
         values.setdefault("reply_channel_id", email_channel.id)
         values.setdefault("description", msg_dict.get("body"))
-        if not values.get("partner_id") and msg_dict.get("author_id"):
-            values["partner_id"] = msg_dict["author_id"]
-        return super(
+        if not values.get("partner_id"):
+            partner = self.env["res.partner"].browse(msg_dict.get("author_id"))
+            if not partner and msg_dict.get("email_from"):
+                partner = self._mail_find_partner_from_emails(
+                    [msg_dict["email_from"]], force_create=True
+                )[0]
+            values["partner_id"] = partner.id
+        if values.get("partner_id") and not values.get("company_id"):
+            partner = self.env["res.partner"].browse(values["partner_id"])
+            values["company_id"] = (partner.company_id or self.env.company).id
+        complaint = super(
             CmrComplaint, self.with_context(cmr_complaint_unowned=True)
         ).message_new(msg_dict, custom_values=values)
+        # The customer follows it: their replies by e-mail land on it.
+        complaint.message_subscribe(partner_ids=complaint.partner_id.ids)
+        return complaint
 
     # ------------------------------------------------------------------
     # Stage changes
