@@ -45,6 +45,7 @@
         "views/cmr_alliance_menus.xml",
         "views/cmr_complaint_views.xml",
         "views/cmr_complaint_portal_templates.xml",
+        "report/cmr_complaint_report_views.xml",
         "views/cmr_complaint_menus.xml",
     ],
     "demo": [

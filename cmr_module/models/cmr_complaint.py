@@ -505,10 +505,11 @@ class CmrComplaint(models.Model):
         if any(c.state != "answered" for c in self):
             raise UserError(self.env._("Only answered complaints can be confirmed."))
         self._cmr_set_state("closed", close_date=fields.Datetime.now())
-        self.message_post(
-            body=self.env._("The customer confirmed the answer; complaint closed."),
-            subtype_xmlid="mail.mt_note",
-        )
+        for complaint in self:
+            complaint.message_post(
+                body=self.env._("The customer confirmed the answer; complaint closed."),
+                subtype_xmlid="mail.mt_note",
+            )
         return True
 
     def action_reopen(self):
@@ -834,6 +835,14 @@ class CmrComplaint(models.Model):
         )
         (bill | late).with_user(agent).action_acknowledge()
         attitude.action_acknowledge()
+        # The clerk's manager apologised; Li Na accepted and rated it.
+        attitude.resolution = Markup(
+            "<p>We are sorry. The clerk has been coached and you will be "
+            "served at the priority counter next time.</p>"
+        )
+        attitude.action_answer()
+        attitude.action_confirm()
+        attitude._cmr_rate(4, "Thank you for calling back.")
         handover = self.env["cmr.complaint.handover"].create(
             {
                 "complaint_id": handed.id,

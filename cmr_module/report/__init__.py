@@ -1,0 +1,1 @@
+from . import cmr_complaint_report
