@@ -910,7 +910,10 @@ class CmrComplaint(models.Model):
         activities = [
             {
                 "res_model_id": model_id,
+                "res_model": self._name,
                 "res_id": complaint.id,
+                # Given rather than computed one activity at a time.
+                "res_name": complaint.display_name,
                 "activity_type_id": activity_type.id,
                 "user_id": complaint.user_id.id,
                 "date_deadline": complaint.deadline.date(),
@@ -921,7 +924,10 @@ class CmrComplaint(models.Model):
         activities += [
             {
                 "res_model_id": model_id,
+                "res_model": self._name,
                 "res_id": complaint.id,
+                # Given rather than computed one activity at a time.
+                "res_name": complaint.display_name,
                 "activity_type_id": activity_type.id,
                 "user_id": (complaint._cmr_escalation_user() or self.env.user).id,
                 "date_deadline": now.date(),

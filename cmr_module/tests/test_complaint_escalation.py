@@ -35,7 +35,10 @@ class TestComplaintEscalation(CmrComplaintCase):
             cron.method_direct_trigger()
             cron.method_direct_trigger()
         self.assertEqual(complaint.reminded_deadline, complaint.deadline)
-        self.assertEqual(len(self._activities(complaint, self.agent)), 1)
+        reminder = self._activities(complaint, self.agent)
+        self.assertEqual(len(reminder), 1)
+        self.assertEqual(reminder.res_name, complaint.name)
+        self.assertEqual(reminder.date_deadline.isoformat(), "2026-11-23")
         self.assertFalse(complaint.breached)
         with freeze_time(datetime(2026, 11, 23, 11, 5)):
             cron.method_direct_trigger()
