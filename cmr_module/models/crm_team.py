@@ -22,6 +22,12 @@ class CrmTeam(models.Model):
     cmr_complaint_count = fields.Integer(
         string="Complaints (90 days)", compute="_compute_cmr_complaint_kpis"
     )
+    cmr_complaint_answered_count = fields.Integer(
+        string="Answered (90 days)", compute="_compute_cmr_complaint_kpis"
+    )
+    cmr_complaint_rated_count = fields.Integer(
+        string="Rated (90 days)", compute="_compute_cmr_complaint_kpis"
+    )
     cmr_complaint_timeliness = fields.Float(
         string="Timeliness (%)", compute="_compute_cmr_complaint_kpis"
     )
@@ -69,6 +75,8 @@ class CrmTeam(models.Model):
                 ["team_id"],
                 [
                     "complaint_count:sum",
+                    "answered_count:sum",
+                    "rated_count:sum",
                     "timeliness:avg",
                     "satisfaction:avg",
                     "reopen_rate:avg",
@@ -76,12 +84,14 @@ class CrmTeam(models.Model):
             )
         }
         for team in self:
-            count, timeliness, satisfaction, reopen_rate = rates.get(
-                team.id, (0, 0.0, 0.0, 0.0)
+            count, answered, rated, timeliness, satisfaction, reopen_rate = (
+                rates.get(team.id, (0, 0, 0, 0.0, 0.0, 0.0))
             )
             team.cmr_complaint_open_count = open_counts.get(team.id, 0)
             team.cmr_complaint_late_count = late_counts.get(team.id, 0)
             team.cmr_complaint_count = count
+            team.cmr_complaint_answered_count = answered
+            team.cmr_complaint_rated_count = rated
             team.cmr_complaint_timeliness = timeliness or 0.0
             team.cmr_complaint_satisfaction = satisfaction or 0.0
             team.cmr_complaint_reopen_rate = reopen_rate or 0.0
@@ -90,6 +100,8 @@ class CrmTeam(models.Model):
         self.cmr_complaint_open_count = 0
         self.cmr_complaint_late_count = 0
         self.cmr_complaint_count = 0
+        self.cmr_complaint_answered_count = 0
+        self.cmr_complaint_rated_count = 0
         self.cmr_complaint_timeliness = 0.0
         self.cmr_complaint_satisfaction = 0.0
         self.cmr_complaint_reopen_rate = 0.0

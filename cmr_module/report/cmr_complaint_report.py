@@ -33,6 +33,8 @@ class CmrComplaintReport(models.Model):
     complaint_count = fields.Integer(string="Complaints", readonly=True)
     open_count = fields.Integer(string="Open", readonly=True)
     breach_count = fields.Integer(string="Breaches", readonly=True)
+    answered_count = fields.Integer(string="Answered", readonly=True)
+    rated_count = fields.Integer(string="Rated", readonly=True)
     timeliness = fields.Float(
         string="Timeliness (%)",
         readonly=True,
@@ -82,6 +84,9 @@ class CmrComplaintReport(models.Model):
                    CASE WHEN c.state IN ('new', 'acknowledged', 'in_progress',
                                          'reopened') THEN 1 ELSE 0 END AS open_count,
                    COALESCE(c.breach_count, 0) AS breach_count,
+                   CASE WHEN c.answer_date IS NOT NULL THEN 1 ELSE 0 END
+                       AS answered_count,
+                   CASE WHEN c.rating_last_value > 0 THEN 1 ELSE 0 END AS rated_count,
                    CASE WHEN c.answer_date IS NOT NULL
                         THEN COALESCE(c.timeliness, 0) END AS timeliness,
                    NULLIF(c.rating_last_value, 0) AS satisfaction,

@@ -77,6 +77,8 @@ class TestComplaintKpi(CmrComplaintCase):
             # new deadline (Monday 17:00).
             self.assertEqual(desk.cmr_complaint_late_count, 1)
             self.assertEqual(desk.cmr_complaint_count, 4)
+            self.assertEqual(desk.cmr_complaint_answered_count, 3)
+            self.assertEqual(desk.cmr_complaint_rated_count, 2)
             self.assertAlmostEqual(desk.cmr_complaint_satisfaction, 3.5)
             self.assertAlmostEqual(desk.cmr_complaint_timeliness, 200 / 3, places=2)
             action = desk.action_cmr_late_complaints()
