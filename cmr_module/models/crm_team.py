@@ -84,8 +84,8 @@ class CrmTeam(models.Model):
             )
         }
         for team in self:
-            count, answered, rated, timeliness, satisfaction, reopen_rate = (
-                rates.get(team.id, (0, 0, 0, 0.0, 0.0, 0.0))
+            count, answered, rated, timeliness, satisfaction, reopen_rate = rates.get(
+                team.id, (0, 0, 0, 0.0, 0.0, 0.0)
             )
             team.cmr_complaint_open_count = open_counts.get(team.id, 0)
             team.cmr_complaint_late_count = late_counts.get(team.id, 0)

@@ -15,7 +15,7 @@ class CmrComplaintReport(models.Model):
     _rec_name = "complaint_id"
     _order = "date_received desc"
 
-    complaint_id = fields.Many2one("cmr.complaint", string="Complaint", readonly=True)
+    complaint_id = fields.Many2one("cmr.complaint", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Owner", readonly=True)
