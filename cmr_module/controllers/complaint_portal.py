@@ -24,10 +24,13 @@ class CmrComplaintPortal(CustomerPortal):
     def _cmr_complaint_form_values(self, form=None, error=None):
         values = self._prepare_portal_layout_values()
         Complaint = request.env["cmr.complaint"]
+        partner = request.env.user.partner_id
         values.update(
             page_name="cmr_complaint_new",
             channels=Complaint._cmr_portal_reply_channels(),
             categories=request.env["cmr.complaint.category"]._cmr_portal_categories(),
+            sale_orders=Complaint._cmr_portal_sale_orders(partner),
+            invoices=Complaint._cmr_portal_invoices(partner),
             form=form or {},
             error=error,
         )
@@ -116,6 +119,7 @@ class CmrComplaintPortal(CustomerPortal):
         values.update(
             complaint=complaint,
             messages=complaint._cmr_portal_messages(),
+            documents=complaint._cmr_portal_documents(request.env.user),
             rated=bool(complaint.rating_ids.filtered("consumed")),
             page_name="cmr_complaint",
             error=error,

@@ -46,6 +46,9 @@ class CmrComplaint(models.Model):
     _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
     _order = "priority desc, deadline, id desc"
     _check_company_auto = True
+    # Portal filing: how many of the customer's latest orders and invoices
+    # are offered.
+    _cmr_portal_documents_limit = 50
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
@@ -619,6 +622,62 @@ class CmrComplaint(models.Model):
         return self.env["cmr.channel"].sudo().search([("code", "!=", "post")])
 
     @api.model
+    def _cmr_portal_company(self, partner):
+        """The company a complaint filed in the portal by ``partner`` goes to."""
+        return partner.company_id or self.env.company
+
+    @api.model
+    def _cmr_portal_sale_orders(self, partner):
+        """The sale orders ``partner`` may link to a complaint in the portal:
+        the confirmed orders of their company (commercial partner) in the
+        complaint's company, the most recent first (read as superuser, a
+        customer may follow only some of them)."""
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "sale"),
+                    ("partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                ],
+                order="date_order desc, id desc",
+                limit=self._cmr_portal_documents_limit,
+            )
+        )
+
+    @api.model
+    def _cmr_portal_invoices(self, partner):
+        """The invoices and credit notes ``partner`` may link to a complaint in
+        the portal: the posted ones of their company (commercial partner) in
+        the complaint's company, the most recent first."""
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    (
+                        "commercial_partner_id",
+                        "=",
+                        partner.commercial_partner_id.id,
+                    ),
+                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                ],
+                order="invoice_date desc, id desc",
+                limit=self._cmr_portal_documents_limit,
+            )
+        )
+
+    @api.model
+    def _cmr_portal_pick(self, offered, value):
+        """The record of ``offered`` whose id the form sent as ``value``
+        (empty recordset when none is): never a record browsed by the id."""
+        value = str(value or "").strip()
+        return offered.filtered(lambda record: str(record.id) == value)
+
+    @api.model
     def _cmr_portal_file(self, partner, form):
         """File the complaint ``partner`` sends from the portal: unowned until
         an employee acknowledges it. Raises a translated UserError on bad
@@ -646,6 +705,30 @@ class CmrComplaint(models.Model):
             )
             if not category:
                 raise UserError(self.env._("Unknown complaint category."))
+        # Only one of the customer's own orders and invoices, never any
+        # record by id.
+        order = self.env["sale.order"]
+        if form.get("sale_order_id"):
+            order = self._cmr_portal_pick(
+                self._cmr_portal_sale_orders(partner), form["sale_order_id"]
+            )
+            if not order:
+                raise UserError(
+                    self.env._(
+                        "Unknown sales order: choose one of your orders in the list."
+                    )
+                )
+        invoice = self.env["account.move"]
+        if form.get("invoice_id"):
+            invoice = self._cmr_portal_pick(
+                self._cmr_portal_invoices(partner), form["invoice_id"]
+            )
+            if not invoice:
+                raise UserError(
+                    self.env._(
+                        "Unknown invoice: choose one of your invoices in the list."
+                    )
+                )
         description = (form.get("description") or "").strip()
         complaint = (
             self.sudo()
@@ -654,12 +737,14 @@ class CmrComplaint(models.Model):
                 {
                     "subject": subject,
                     "partner_id": partner.id,
-                    "company_id": (partner.company_id or self.env.company).id,
+                    "company_id": self._cmr_portal_company(partner).id,
                     "channel_received": "portal",
                     "reply_channel_id": channel.id,
                     "reply_by": reply_by,
                     "category_id": category.id,
                     "factor_type": category.default_factor_type,
+                    "sale_order_id": order.id,
+                    "invoice_id": invoice.id,
                     "description": Markup("<p>%s</p>") % description
                     if description
                     else False,
@@ -703,6 +788,27 @@ class CmrComplaint(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+
+    def _cmr_portal_documents(self, user):
+        """The order and invoice the complaint is about, for its portal page
+        seen by ``user``: dicts of label, reference and the document's own
+        portal page (False when ``user`` cannot open it). The portal reads the
+        complaint as superuser: who looks at it is told, not taken from the
+        environment."""
+        self.ensure_one()
+        documents = []
+        for document in (self.sudo().sale_order_id, self.sudo().invoice_id):
+            if not document:
+                continue
+            visible = document.with_user(user).has_access("read")
+            documents.append(
+                {
+                    "label": document.type_name,
+                    "name": document.name,
+                    "url": document.access_url if visible else False,
+                }
+            )
+        return documents
 
     def _cmr_portal_messages(self):
         """The messages the customer may see: no internal notes."""

@@ -18,3 +18,4 @@ from . import test_complaint_escalation
 from . import test_complaint_security
 from . import test_complaint_portal
 from . import test_complaint_compensation
+from . import test_complaint_portal_links
