@@ -47,8 +47,10 @@ class CmrComplaint(models.Model):
     _order = "priority desc, deadline, id desc"
     _check_company_auto = True
     # Portal filing: how many of the customer's latest orders and invoices
-    # are offered.
+    # are offered; how many files, and how large, a complaint takes.
     _cmr_portal_documents_limit = 50
+    _cmr_portal_max_files = 5
+    _cmr_portal_max_file_size = 10 * 1024 * 1024
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
@@ -678,9 +680,77 @@ class CmrComplaint(models.Model):
         return offered.filtered(lambda record: str(record.id) == value)
 
     @api.model
-    def _cmr_portal_file(self, partner, form):
+    def _cmr_portal_check_files(self, files):
+        """The (filename, content, mimetype) tuples worth attaching: empty
+        files are dropped; too many or too large files raise a translated
+        UserError."""
+        files = [
+            (filename, content, mimetype)
+            for filename, content, mimetype in files or []
+            if content
+        ]
+        if len(files) > self._cmr_portal_max_files:
+            raise UserError(
+                self.env._(
+                    "Attach at most %(count)s files to a complaint.",
+                    count=self._cmr_portal_max_files,
+                )
+            )
+        max_size = self._cmr_portal_max_file_size
+        for filename, content, _mimetype in files:
+            if len(content) > max_size:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is larger than %(size)s MB: attach "
+                        "a smaller one.",
+                        name=filename,
+                        size=f"{max_size / 1024 / 1024:g}",
+                    )
+                )
+        return files
+
+    def _cmr_portal_attach(self, partner, files, description=False):
+        """Attach the customer's files to the complaint and post them, with
+        the description, as the customer's message in the chatter. The files
+        get an access token: the complaint's page links them to its
+        customer."""
+        self.ensure_one()
+        if not files:
+            return self.env["ir.attachment"]
+        # Pending (composer) attachments of the current user: message_post
+        # links them to the complaint and to the message, also for a portal
+        # user (it drops the other attachments a portal user passes it).
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": filename or self.env._("Attachment"),
+                        "raw": content,
+                        "mimetype": mimetype or False,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for filename, content, mimetype in files
+                ]
+            )
+        )
+        attachments.generate_access_token()
+        self.sudo().message_post(
+            body=description or self.env._("Files attached to the complaint."),
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=attachments.ids,
+        )
+        return attachments
+
+    @api.model
+    def _cmr_portal_file(self, partner, form, files=None):
         """File the complaint ``partner`` sends from the portal: unowned until
-        an employee acknowledges it. Raises a translated UserError on bad
+        an employee acknowledges it. ``files`` are (filename, content bytes,
+        mimetype) tuples to attach. Raises a translated UserError on bad
         input; nothing is saved then."""
         subject = (form.get("subject") or "").strip()
         if not subject:
@@ -729,6 +799,7 @@ class CmrComplaint(models.Model):
                         "Unknown invoice: choose one of your invoices in the list."
                     )
                 )
+        files = self._cmr_portal_check_files(files)
         description = (form.get("description") or "").strip()
         complaint = (
             self.sudo()
@@ -751,6 +822,7 @@ class CmrComplaint(models.Model):
                 }
             )
         )
+        complaint._cmr_portal_attach(partner, files, complaint.description)
         return complaint
 
     @api.model
@@ -809,6 +881,14 @@ class CmrComplaint(models.Model):
                 }
             )
         return documents
+
+    def _cmr_portal_attachments(self):
+        """The files the customer may download: those of the messages they
+        see (never an internal note's), each with its access token."""
+        self.ensure_one()
+        attachments = self._cmr_portal_messages().attachment_ids.sorted("id")
+        attachments.filtered(lambda a: not a.access_token).generate_access_token()
+        return attachments
 
     def _cmr_portal_messages(self):
         """The messages the customer may see: no internal notes."""

@@ -1,5 +1,7 @@
+import html
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -8,7 +10,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 @tagged("post_install", "-at_install")
 class TestComplaintPortalLinks(HttpCase):
     """In the portal a customer links one of their own orders and invoices to
-    the complaint they file."""
+    the complaint they file, and attaches files only they can download."""
 
     @classmethod
     def setUpClass(cls):
@@ -80,7 +82,7 @@ class TestComplaintPortalLinks(HttpCase):
         page = self.url_open("/my/complaints/new").text
         return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
-    def _file(self, **form):
+    def _file(self, files=None, **form):
         data = {
             "subject": "Wrong bill",
             "reply_channel": "wechat",
@@ -89,7 +91,11 @@ class TestComplaintPortalLinks(HttpCase):
             "csrf_token": self.csrf_token(),
             **form,
         }
-        return self.url_open("/my/complaints/new", data=data)
+        return self.url_open(
+            "/my/complaints/new",
+            data=data,
+            files=[("attachments", file) for file in files or []] or None,
+        )
 
     def _complaints(self, user):
         return self.env["cmr.complaint"].search(
@@ -137,3 +143,83 @@ class TestComplaintPortalLinks(HttpCase):
         response = self._file(invoice_id="1 OR 1=1")
         self.assertIn("Unknown invoice", response.text)
         self.assertFalse(self._complaints(self.user_a))
+
+    def _attachments(self, names):
+        return (
+            self.env["ir.attachment"].sudo().search([("name", "in", names)], order="id")
+        )
+
+    def test_files_are_attached_and_only_the_customer_downloads_them(self):
+        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        response = self._file(
+            files=[
+                ("cmr-bill.txt", b"Line 1 charged twice", "text/plain"),
+                ("cmr-page.html", b"<script>alert(1)</script>", "text/html"),
+                # An empty file input sends an empty part: ignored.
+                ("", b"", "application/octet-stream"),
+            ]
+        )
+        self.assertEqual(response.status_code, 200)
+        complaint = self._complaints(self.user_a)
+        self.assertEqual(len(complaint), 1)
+        attachments = self._attachments(["cmr-bill.txt", "cmr-page.html"])
+        self.assertEqual(len(attachments), 2)
+        # A customer's HTML is never served as HTML.
+        page_file = attachments.filtered(lambda a: a.name == "cmr-page.html")
+        self.assertEqual(page_file.mimetype, "text/plain")
+        self.assertEqual(set(attachments.mapped("res_model")), {"cmr.complaint"})
+        self.assertEqual(set(attachments.mapped("res_id")), {complaint.id})
+        self.assertTrue(all(attachments.mapped("access_token")))
+        # The agent sees them in the chatter, on the customer's message.
+        message = complaint.message_ids.filtered("attachment_ids")
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.attachment_ids, attachments)
+        self.assertEqual(message.author_id, self.user_a.partner_id)
+        self.assertIn("Charged twice", message.body)
+        # The complaint page offers them for download.
+        page = self.url_open(complaint.access_url).text
+        links = [
+            html.unescape(link)
+            for link in re.findall(
+                r'class="o_cmr_complaint_attachment"[^>]*href="([^"]+)"', page
+            )
+        ]
+        self.assertEqual(len(links), 2)
+        bill = attachments.filtered(lambda a: a.name == "cmr-bill.txt")
+        link = next(
+            link for link in links if link.startswith(f"/web/content/{bill.id}?")
+        )
+        self.assertIn(f"access_token={bill.access_token}", link)
+        download = self.url_open(link)
+        self.assertEqual(download.status_code, 200)
+        self.assertEqual(download.content, b"Line 1 charged twice")
+        # Another customer can neither open the page nor download the file.
+        self.authenticate("cmr_cpl_portal_b", "cmr_cpl_portal_b")
+        response = self.url_open(complaint.access_url, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        for url in (
+            f"/web/content/{bill.id}?download=true",
+            f"/web/content/{bill.id}?download=true&access_token=wrong",
+        ):
+            download = self.url_open(url)
+            self.assertIn(download.status_code, (403, 404), url)
+            self.assertNotIn(b"Line 1 charged twice", download.content)
+
+    def test_too_many_or_too_large_files_are_refused(self):
+        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        names = [f"cmr-many-{index}.txt" for index in range(6)]
+        response = self._file(
+            files=[(name, b"some content", "text/plain") for name in names]
+        )
+        self.assertIn("Attach at most 5 files", response.text)
+        Complaint = type(self.env["cmr.complaint"])
+        with patch.object(Complaint, "_cmr_portal_max_file_size", 1024 * 1024):
+            response = self._file(
+                files=[
+                    ("cmr-small.txt", b"small", "text/plain"),
+                    ("cmr-big.bin", b"x" * (1024 * 1024 + 1), "text/plain"),
+                ]
+            )
+        self.assertIn("cmr-big.bin is larger than 1 MB", response.text)
+        self.assertFalse(self._complaints(self.user_a))
+        self.assertFalse(self._attachments([*names, "cmr-small.txt", "cmr-big.bin"]))
