@@ -24,10 +24,15 @@ class CmrComplaintPortal(CustomerPortal):
     def _cmr_complaint_form_values(self, form=None, error=None):
         values = self._prepare_portal_layout_values()
         Complaint = request.env["cmr.complaint"]
+        partner = request.env.user.partner_id
         values.update(
             page_name="cmr_complaint_new",
             channels=Complaint._cmr_portal_reply_channels(),
             categories=request.env["cmr.complaint.category"]._cmr_portal_categories(),
+            sale_orders=Complaint._cmr_portal_sale_orders(partner),
+            invoices=Complaint._cmr_portal_invoices(partner),
+            max_files=Complaint._cmr_portal_max_files,
+            max_file_mb=f"{Complaint._cmr_portal_max_file_size / 1024 / 1024:g}",
             form=form or {},
             error=error,
         )
@@ -73,8 +78,16 @@ class CmrComplaintPortal(CustomerPortal):
     def portal_complaint_file(self, **post):
         # The customer is the logged-in user's partner, never one from the form.
         partner = request.env.user.partner_id
+        # The files go to the model as they are; it checks and attaches them.
+        files = [
+            (upload.filename, upload.read(), upload.mimetype)
+            for upload in request.httprequest.files.getlist("attachments")
+        ]
+        post.pop("attachments", None)
         try:
-            complaint = request.env["cmr.complaint"]._cmr_portal_file(partner, post)
+            complaint = request.env["cmr.complaint"]._cmr_portal_file(
+                partner, post, files=files
+            )
         except (UserError, ValidationError) as error:
             request.env.cr.rollback()
             return request.render(
@@ -116,6 +129,8 @@ class CmrComplaintPortal(CustomerPortal):
         values.update(
             complaint=complaint,
             messages=complaint._cmr_portal_messages(),
+            documents=complaint._cmr_portal_documents(request.env.user),
+            attachments=complaint._cmr_portal_attachments(),
             rated=bool(complaint.rating_ids.filtered("consumed")),
             page_name="cmr_complaint",
             error=error,

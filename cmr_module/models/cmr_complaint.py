@@ -47,6 +47,11 @@ class CmrComplaint(models.Model):
     _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
     _order = "priority desc, deadline, id desc"
     _check_company_auto = True
+    # Portal filing: how many of the customer's latest orders and invoices
+    # are offered; how many files, and how large, a complaint takes.
+    _cmr_portal_documents_limit = 50
+    _cmr_portal_max_files = 5
+    _cmr_portal_max_file_size = 10 * 1024 * 1024
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
@@ -663,9 +668,133 @@ class CmrComplaint(models.Model):
         return self.env["cmr.channel"].sudo().search([("code", "!=", "post")])
 
     @api.model
-    def _cmr_portal_file(self, partner, form):
+    def _cmr_portal_company(self, partner):
+        """The company a complaint filed in the portal by ``partner`` goes to."""
+        return partner.company_id or self.env.company
+
+    @api.model
+    def _cmr_portal_sale_orders(self, partner):
+        """The sale orders ``partner`` may link to a complaint in the portal:
+        the confirmed orders of their company (commercial partner) in the
+        complaint's company, the most recent first (read as superuser, a
+        customer may follow only some of them)."""
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "sale"),
+                    ("partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                ],
+                order="date_order desc, id desc",
+                limit=self._cmr_portal_documents_limit,
+            )
+        )
+
+    @api.model
+    def _cmr_portal_invoices(self, partner):
+        """The invoices and credit notes ``partner`` may link to a complaint in
+        the portal: the posted ones of their company (commercial partner) in
+        the complaint's company, the most recent first."""
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    (
+                        "commercial_partner_id",
+                        "=",
+                        partner.commercial_partner_id.id,
+                    ),
+                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                ],
+                order="invoice_date desc, id desc",
+                limit=self._cmr_portal_documents_limit,
+            )
+        )
+
+    @api.model
+    def _cmr_portal_pick(self, offered, value):
+        """The record of ``offered`` whose id the form sent as ``value``
+        (empty recordset when none is): never a record browsed by the id."""
+        value = str(value or "").strip()
+        return offered.filtered(lambda record: str(record.id) == value)
+
+    @api.model
+    def _cmr_portal_check_files(self, files):
+        """The (filename, content, mimetype) tuples worth attaching: empty
+        files are dropped; too many or too large files raise a translated
+        UserError."""
+        files = [
+            (filename, content, mimetype)
+            for filename, content, mimetype in files or []
+            if content
+        ]
+        if len(files) > self._cmr_portal_max_files:
+            raise UserError(
+                self.env._(
+                    "Attach at most %(count)s files to a complaint.",
+                    count=self._cmr_portal_max_files,
+                )
+            )
+        max_size = self._cmr_portal_max_file_size
+        for filename, content, _mimetype in files:
+            if len(content) > max_size:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is larger than %(size)s MB: attach "
+                        "a smaller one.",
+                        name=filename,
+                        size=f"{max_size / 1024 / 1024:g}",
+                    )
+                )
+        return files
+
+    def _cmr_portal_attach(self, partner, files, description=False):
+        """Attach the customer's files to the complaint and post them, with
+        the description, as the customer's message in the chatter. The files
+        get an access token: the complaint's page links them to its
+        customer."""
+        self.ensure_one()
+        if not files:
+            return self.env["ir.attachment"]
+        # Pending (composer) attachments of the current user: message_post
+        # links them to the complaint and to the message, also for a portal
+        # user (it drops the other attachments a portal user passes it).
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": filename or self.env._("Attachment"),
+                        "raw": content,
+                        "mimetype": mimetype or False,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for filename, content, mimetype in files
+                ]
+            )
+        )
+        attachments.generate_access_token()
+        self.sudo().message_post(
+            body=description or self.env._("Files attached to the complaint."),
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=attachments.ids,
+        )
+        return attachments
+
+    @api.model
+    def _cmr_portal_file(self, partner, form, files=None):
         """File the complaint ``partner`` sends from the portal: unowned until
-        an employee acknowledges it. Raises a translated UserError on bad
+        an employee acknowledges it. ``files`` are (filename, content bytes,
+        mimetype) tuples to attach. Raises a translated UserError on bad
         input; nothing is saved then."""
         subject = (form.get("subject") or "").strip()
         if not subject:
@@ -690,6 +819,31 @@ class CmrComplaint(models.Model):
             )
             if not category:
                 raise UserError(self.env._("Unknown complaint category."))
+        # Only one of the customer's own orders and invoices, never any
+        # record by id.
+        order = self.env["sale.order"]
+        if form.get("sale_order_id"):
+            order = self._cmr_portal_pick(
+                self._cmr_portal_sale_orders(partner), form["sale_order_id"]
+            )
+            if not order:
+                raise UserError(
+                    self.env._(
+                        "Unknown sales order: choose one of your orders in the list."
+                    )
+                )
+        invoice = self.env["account.move"]
+        if form.get("invoice_id"):
+            invoice = self._cmr_portal_pick(
+                self._cmr_portal_invoices(partner), form["invoice_id"]
+            )
+            if not invoice:
+                raise UserError(
+                    self.env._(
+                        "Unknown invoice: choose one of your invoices in the list."
+                    )
+                )
+        files = self._cmr_portal_check_files(files)
         description = (form.get("description") or "").strip()
         complaint = (
             self.sudo()
@@ -698,18 +852,21 @@ class CmrComplaint(models.Model):
                 {
                     "subject": subject,
                     "partner_id": partner.id,
-                    "company_id": (partner.company_id or self.env.company).id,
+                    "company_id": self._cmr_portal_company(partner).id,
                     "channel_received": "portal",
                     "reply_channel_id": channel.id,
                     "reply_by": reply_by,
                     "category_id": category.id,
                     "factor_type": category.default_factor_type,
+                    "sale_order_id": order.id,
+                    "invoice_id": invoice.id,
                     "description": Markup("<p>%s</p>") % description
                     if description
                     else False,
                 }
             )
         )
+        complaint._cmr_portal_attach(partner, files, complaint.description)
         return complaint
 
     @api.model
@@ -747,6 +904,35 @@ class CmrComplaint(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+
+    def _cmr_portal_documents(self, user):
+        """The order and invoice the complaint is about, for its portal page
+        seen by ``user``: dicts of label, reference and the document's own
+        portal page (False when ``user`` cannot open it). The portal reads the
+        complaint as superuser: who looks at it is told, not taken from the
+        environment."""
+        self.ensure_one()
+        documents = []
+        for document in (self.sudo().sale_order_id, self.sudo().invoice_id):
+            if not document:
+                continue
+            visible = document.with_user(user).has_access("read")
+            documents.append(
+                {
+                    "label": document.type_name,
+                    "name": document.name,
+                    "url": document.access_url if visible else False,
+                }
+            )
+        return documents
+
+    def _cmr_portal_attachments(self):
+        """The files the customer may download: those of the messages they
+        see (never an internal note's), each with its access token."""
+        self.ensure_one()
+        attachments = self._cmr_portal_messages().attachment_ids.sorted("id")
+        attachments.filtered(lambda a: not a.access_token).generate_access_token()
+        return attachments
 
     def _cmr_portal_messages(self):
         """The messages the customer may see: no internal notes."""
