@@ -31,8 +31,7 @@ class CmrComplaintPortal(CustomerPortal):
             categories=request.env["cmr.complaint.category"]._cmr_portal_categories(),
             sale_orders=Complaint._cmr_portal_sale_orders(partner),
             invoices=Complaint._cmr_portal_invoices(partner),
-            max_files=Complaint._cmr_portal_max_files,
-            max_file_mb=f"{Complaint._cmr_portal_max_file_size / 1024 / 1024:g}",
+            files_help=Complaint._cmr_portal_files_help(),
             form=form or {},
             error=error,
         )

@@ -741,6 +741,9 @@ class CmrComplaint(models.Model):
                 )
             )
         max_size = self._cmr_portal_max_file_size
+        # Formatted outside the translated call: the term extractor evaluates
+        # its arguments.
+        size_mb = f"{max_size / 1024 / 1024:g}"
         for filename, content, _mimetype in files:
             if len(content) > max_size:
                 raise UserError(
@@ -748,10 +751,20 @@ class CmrComplaint(models.Model):
                         "The file %(name)s is larger than %(size)s MB: attach "
                         "a smaller one.",
                         name=filename,
-                        size=f"{max_size / 1024 / 1024:g}",
+                        size=size_mb,
                     )
                 )
         return files
+
+    @api.model
+    def _cmr_portal_files_help(self):
+        """The filing form's hint on how many files, and how large."""
+        size_mb = f"{self._cmr_portal_max_file_size / 1024 / 1024:g}"
+        return self.env._(
+            "Up to %(count)s files of %(size)s MB each.",
+            count=self._cmr_portal_max_files,
+            size=size_mb,
+        )
 
     def _cmr_portal_attach(self, partner, files, description=False):
         """Attach the customer's files to the complaint and post them, with
