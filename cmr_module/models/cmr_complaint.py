@@ -503,6 +503,14 @@ class CmrComplaint(models.Model):
         on_time._cmr_set_state("answered", answer_date=now, timeliness=100.0)
         (self - on_time)._cmr_set_state("answered", answer_date=now, timeliness=0.0)
         self._cmr_send_reply()
+        # The deadline's reminders and escalations are dealt with.
+        self.activity_feedback(
+            [
+                "cmr_module.mail_activity_type_cmr_complaint_reminder",
+                "cmr_module.mail_activity_type_cmr_complaint_breach",
+            ],
+            feedback=self.env._("Answered."),
+        )
         return True
 
     def action_confirm(self):
@@ -1104,7 +1112,10 @@ class CmrComplaint(models.Model):
                 )
             )
         )
-        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        reminder_type = self.env.ref(
+            "cmr_module.mail_activity_type_cmr_complaint_reminder"
+        )
+        breach_type = self.env.ref("cmr_module.mail_activity_type_cmr_complaint_breach")
         model_id = self.env["ir.model"]._get_id(self._name)
         activities = [
             {
@@ -1113,7 +1124,8 @@ class CmrComplaint(models.Model):
                 "res_id": complaint.id,
                 # Given rather than computed one activity at a time.
                 "res_name": complaint.display_name,
-                "activity_type_id": activity_type.id,
+                "automated": True,
+                "activity_type_id": reminder_type.id,
                 "user_id": complaint.user_id.id,
                 "date_deadline": complaint.deadline.date(),
                 "summary": self.env._("Reply deadline approaching"),
@@ -1127,7 +1139,8 @@ class CmrComplaint(models.Model):
                 "res_id": complaint.id,
                 # Given rather than computed one activity at a time.
                 "res_name": complaint.display_name,
-                "activity_type_id": activity_type.id,
+                "automated": True,
+                "activity_type_id": breach_type.id,
                 "user_id": (complaint._cmr_escalation_user() or self.env.user).id,
                 "date_deadline": now.date(),
                 "summary": self.env._("Complaint deadline breached"),

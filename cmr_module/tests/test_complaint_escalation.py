@@ -12,12 +12,17 @@ class TestComplaintEscalation(CmrComplaintCase):
     """Remind the owner before the deadline, escalate and flag breaches."""
 
     def _activities(self, complaint, user):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "cmr.complaint"),
-                ("res_id", "=", complaint.id),
-                ("user_id", "=", user.id),
-            ]
+        """The activities created for ``user`` on it, done ones included."""
+        return (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("res_model", "=", "cmr.complaint"),
+                    ("res_id", "=", complaint.id),
+                    ("user_id", "=", user.id),
+                ]
+            )
         )
 
     def test_reminder_then_breach(self):
@@ -51,10 +56,23 @@ class TestComplaintEscalation(CmrComplaintCase):
             cron.method_direct_trigger()
         self.assertEqual(len(self._activities(complaint, self.manager)), 1)
         self.assertEqual(complaint.breach_count, 1)
-        # The breach stays flagged after the answer and the closing.
+        # The breach stays flagged after the answer and the closing; the
+        # reminder and the escalation are done with the answer.
+        self.assertEqual(
+            complaint.activity_ids.activity_type_id,
+            self.env.ref("cmr_module.mail_activity_type_cmr_complaint_reminder")
+            | self.env.ref("cmr_module.mail_activity_type_cmr_complaint_breach"),
+        )
         with freeze_time(datetime(2026, 11, 23, 12, 0)):
             complaint.resolution = "<p>Late, sorry</p>"
             complaint.action_answer()
+            self.assertFalse(complaint.activity_ids)
+            self.assertFalse(
+                (
+                    self._activities(complaint, self.agent)
+                    | self._activities(complaint, self.manager)
+                ).filtered("active")
+            )
             complaint.action_confirm()
         self.assertTrue(complaint.breached)
         self.assertEqual(complaint.timeliness, 0.0)
