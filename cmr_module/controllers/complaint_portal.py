@@ -130,7 +130,7 @@ class CmrComplaintPortal(CustomerPortal):
             messages=complaint._cmr_portal_messages(),
             documents=complaint._cmr_portal_documents(request.env.user),
             attachments=complaint._cmr_portal_attachments(),
-            rated=bool(complaint.rating_ids.filtered("consumed")),
+            rated=complaint._cmr_rated(),
             page_name="cmr_complaint",
             error=error,
         )

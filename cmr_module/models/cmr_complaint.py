@@ -31,6 +31,27 @@ STATES = [
     ("closed", "Closed"),
 ]
 OPEN_STATES = ("new", "acknowledged", "in_progress", "reopened")
+# Set by the complaint's workflow only (buttons, scheduled actions), never
+# by a plain write: the owner, the stage and what the KPIs are made of.
+WORKFLOW_FIELDS = {
+    "user_id",
+    "state",
+    "handover_user_id",
+    "acknowledge_date",
+    "answer_date",
+    "close_date",
+    "reopen_date",
+    "reopen_count",
+    "timeliness",
+    "reminded_deadline",
+    "escalated_deadline",
+    "breached",
+    "breach_date",
+    "breach_count",
+    "ack_deadline",
+    "reply_deadline",
+    "sla_id",
+}
 
 
 class CmrComplaint(models.Model):
@@ -89,8 +110,10 @@ class CmrComplaint(models.Model):
         [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0", index=True
     )
     description = fields.Html()
-    resolution = fields.Html(help="The answer sent to the customer.")
-    root_cause = fields.Text()
+    resolution = fields.Html(
+        help="The answer sent to the customer.", groups="cmr_module.group_cmr_user"
+    )
+    root_cause = fields.Text(groups="cmr_module.group_cmr_user")
     sale_order_id = fields.Many2one(
         "sale.order",
         check_company=True,
@@ -106,6 +129,7 @@ class CmrComplaint(models.Model):
         "res.users",
         string="Employee Concerned",
         help="The employee the complaint is about (staff attitude).",
+        groups="cmr_module.group_cmr_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -123,6 +147,7 @@ class CmrComplaint(models.Model):
         "user_id",
         string="Helpers",
         help="Colleagues who help the owner; the owner stays accountable.",
+        groups="cmr_module.group_cmr_user",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -130,9 +155,14 @@ class CmrComplaint(models.Model):
         check_company=True,
         help="The team that helps; its leader is told of breaches.",
     )
-    handover_ids = fields.One2many("cmr.complaint.handover", "complaint_id")
+    handover_ids = fields.One2many(
+        "cmr.complaint.handover", "complaint_id", groups="cmr_module.group_cmr_user"
+    )
     compensation_ids = fields.One2many(
-        "cmr.complaint.compensation", "complaint_id", string="Compensations"
+        "cmr.complaint.compensation",
+        "complaint_id",
+        string="Compensations",
+        groups="cmr_module.group_cmr_user",
     )
     handover_user_id = fields.Many2one(
         "res.users",
@@ -190,12 +220,14 @@ class CmrComplaint(models.Model):
         copy=False,
         help="The deadline the owner was last reminded of: a new deadline "
         "(acknowledged, reopened) gets a new reminder.",
+        groups="cmr_module.group_cmr_user",
     )
     escalated_deadline = fields.Datetime(
         readonly=True,
         copy=False,
         help="The deadline whose breach was last escalated: a reopened "
         "complaint that misses its new deadline is escalated again.",
+        groups="cmr_module.group_cmr_user",
     )
     breached = fields.Boolean(
         readonly=True,
@@ -203,17 +235,29 @@ class CmrComplaint(models.Model):
         index=True,
         help="A deadline was missed. The flag is kept after the answer.",
     )
-    breach_date = fields.Datetime(string="First Breach", readonly=True, copy=False)
+    breach_date = fields.Datetime(
+        string="First Breach",
+        readonly=True,
+        copy=False,
+        groups="cmr_module.group_cmr_user",
+    )
     breach_count = fields.Integer(
         string="Breaches",
         readonly=True,
         copy=False,
         aggregator="sum",
         help="How many deadlines of this complaint were missed.",
+        groups="cmr_module.group_cmr_user",
     )
     acknowledge_date = fields.Datetime(readonly=True, copy=False)
     answer_date = fields.Datetime(readonly=True, copy=False)
     close_date = fields.Datetime(readonly=True, copy=False)
+    reopen_date = fields.Datetime(
+        string="Last Reopened",
+        readonly=True,
+        copy=False,
+        help="A reopened complaint's reply deadline counts from here.",
+    )
     reopen_count = fields.Integer(readonly=True, copy=False, aggregator="sum")
     timeliness = fields.Float(
         string="Timeliness (%)",
@@ -221,12 +265,14 @@ class CmrComplaint(models.Model):
         copy=False,
         aggregator="avg",
         help="100 when the last answer left by the reply deadline, 0 when late.",
+        groups="cmr_module.group_cmr_user",
     )
     reopen_rate = fields.Float(
         string="Reopened (%)",
         compute="_compute_reopen_rate",
         store=True,
         aggregator="avg",
+        groups="cmr_module.group_cmr_user",
     )
 
     # ------------------------------------------------------------------
@@ -247,7 +293,14 @@ class CmrComplaint(models.Model):
         for complaint in self:
             complaint.reopen_rate = 100.0 if complaint.reopen_count else 0.0
 
-    @api.depends("date_received", "reply_by", "partner_id", "category_id", "company_id")
+    @api.depends(
+        "date_received",
+        "reply_by",
+        "reopen_date",
+        "partner_id",
+        "category_id",
+        "company_id",
+    )
     def _compute_deadlines(self):
         """Deadlines = service level hours in business hours from intake,
         the reply one capped by the customer's own time."""
@@ -279,6 +332,17 @@ class CmrComplaint(models.Model):
                         min(reply, complaint.reply_by) if reply else complaint.reply_by
                     )
                     ack = min(ack, reply) if ack else False
+                if complaint.reopen_date:
+                    # Reopened: a fresh resolution time from the reopening.
+                    reply = (
+                        calendar.plan_hours(
+                            sla.resolution_hours,
+                            complaint.reopen_date,
+                            compute_leaves=True,
+                        )
+                        if sla
+                        else False
+                    )
                 complaint.ack_deadline = ack
                 complaint.reply_deadline = reply
 
@@ -349,7 +413,10 @@ class CmrComplaint(models.Model):
         return complaints
 
     def write(self, vals):
-        if "user_id" in vals and not self.env.context.get("cmr_owner_change"):
+        # Only the workflow writes these, as superuser with its context key:
+        # a client can send a context, never superuser rights.
+        internal = self.env.su and self.env.context.get("cmr_workflow")
+        if "user_id" in vals and not internal:
             if any(complaint.user_id for complaint in self):
                 raise UserError(
                     self.env._(
@@ -365,11 +432,33 @@ class CmrComplaint(models.Model):
                     "acknowledges it."
                 )
             )
-        if "state" in vals and not self.env.context.get("cmr_state_change"):
+        if "state" in vals and not internal:
             raise UserError(
                 self.env._("Use the buttons of the complaint to change its stage.")
             )
+        if WORKFLOW_FIELDS.intersection(vals) and not internal:
+            raise UserError(
+                self.env._(
+                    "Deadlines, breaches and answer dates are kept by the "
+                    "complaint's workflow; they cannot be changed by hand."
+                )
+            )
+        if (
+            "date_received" in vals
+            and not internal
+            and any(complaint.state != "new" for complaint in self)
+        ):
+            raise UserError(
+                self.env._(
+                    "The reception date of an acknowledged complaint is fixed: "
+                    "its deadlines count from it."
+                )
+            )
         return super().write(vals)
+
+    def _cmr_workflow_write(self, vals):
+        """Write fields of the workflow, after the caller's checks."""
+        return self.sudo().with_context(cmr_workflow=True).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_recorded(self):
@@ -406,18 +495,27 @@ class CmrComplaint(models.Model):
         if values.get("partner_id") and not values.get("company_id"):
             partner = self.env["res.partner"].browse(values["partner_id"])
             values["company_id"] = (partner.company_id or self.env.company).id
-        complaint = super(
-            CmrComplaint, self.with_context(cmr_complaint_unowned=True)
+        # The customer does not follow it: what they receive goes through the
+        # contact gate, on the channel they chose. Their e-mail replies still
+        # land on it (by the message references).
+        return super(
+            CmrComplaint,
+            self.with_context(cmr_complaint_unowned=True, mail_create_nosubscribe=True),
         ).message_new(msg_dict, custom_values=values)
-        # The customer follows it: their replies by e-mail land on it.
-        complaint.message_subscribe(partner_ids=complaint.partner_id.ids)
-        return complaint
+
+    def message_post(self, **kwargs):
+        # Mail from the customer (a new complaint or a reply) does not make
+        # them a follower: what we send them goes through the contact gate.
+        thread = self
+        if self.env.context.get("from_alias"):
+            thread = self.with_context(mail_create_nosubscribe=True)
+        return super(CmrComplaint, thread).message_post(**kwargs)
 
     # ------------------------------------------------------------------
     # Stage changes
     # ------------------------------------------------------------------
     def _cmr_set_state(self, state, **values):
-        return self.with_context(cmr_state_change=True).write(dict(values, state=state))
+        return self._cmr_workflow_write(dict(values, state=state))
 
     def _cmr_check_owner(self):
         """Only the owner, a helper or a manager may move the complaint."""
@@ -431,6 +529,25 @@ class CmrComplaint(models.Model):
                         "manager may do this.",
                         complaint=complaint.name,
                     )
+                )
+
+    def _cmr_flag_late(self):
+        """Deadlines missed since the last escalation run count as breaches
+        (the complaint is being dealt with now: no escalation)."""
+        now = fields.Datetime.now()
+        for complaint in self:
+            if (
+                complaint.deadline
+                and complaint.deadline < now
+                and complaint.escalated_deadline != complaint.deadline
+            ):
+                complaint._cmr_workflow_write(
+                    {
+                        "breached": True,
+                        "breach_date": complaint.breach_date or now,
+                        "breach_count": complaint.breach_count + 1,
+                        "escalated_deadline": complaint.deadline,
+                    }
                 )
 
     def _cmr_helping_users(self):
@@ -450,9 +567,10 @@ class CmrComplaint(models.Model):
                 self.env._("Only customer-service staff can take a complaint.")
             )
         (self - unowned)._cmr_check_owner()
+        self._cmr_flag_late()
         now = fields.Datetime.now()
         if unowned:
-            unowned.with_context(cmr_owner_change=True).write({"user_id": user.id})
+            unowned._cmr_workflow_write({"user_id": user.id})
             for complaint in unowned.filtered(lambda c: not c.team_id):
                 complaint.team_id = user.sale_team_id
             unowned.message_subscribe(partner_ids=user.partner_id.ids)
@@ -496,6 +614,7 @@ class CmrComplaint(models.Model):
                     )
                 )
         self._cmr_check_owner()
+        self._cmr_flag_late()
         now = fields.Datetime.now()
         on_time = self.filtered(
             lambda c: not c.reply_deadline or now <= c.reply_deadline
@@ -523,6 +642,81 @@ class CmrComplaint(models.Model):
                 body=self.env._("The customer confirmed the answer; complaint closed."),
                 subtype_xmlid="mail.mt_note",
             )
+        if not self.env.user.share:
+            # Confirmed by phone or at the counter: ask for the rating. In the
+            # portal the customer rates on the complaint's page.
+            self._cmr_request_rating()
+        return True
+
+    def _cmr_rated(self):
+        """Rated since it was last closed (a reopened complaint is rated
+        again)."""
+        self.ensure_one()
+        return bool(
+            self.close_date
+            and self.sudo().rating_ids.filtered(
+                lambda rating: rating.consumed and rating.write_date >= self.close_date
+            )
+        )
+
+    def _cmr_request_rating(self):
+        """Ask each customer, on the channel they chose and through the
+        contact gate, to rate the handling on Odoo's rating page (no login
+        needed): one contact per complaint, sent by channel in batches."""
+        topic = self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        )
+        labels = (
+            (5, self.env._("Satisfied")),
+            (3, self.env._("Okay")),
+            (1, self.env._("Dissatisfied")),
+        )
+        pending = self.sudo()
+        while pending:
+            # One complaint per customer and channel in each batch: the
+            # contact log takes one message per customer per call.
+            batch, seen = self.browse().sudo(), set()
+            for complaint in pending:
+                key = (complaint.partner_id.id, complaint.reply_channel_id.id)
+                if key not in seen:
+                    seen.add(key)
+                    batch |= complaint
+            pending -= batch
+            for channel in batch.reply_channel_id:
+                complaints = batch.filtered(
+                    lambda c, ch=channel: c.reply_channel_id == ch
+                )
+                subjects, bodies, origins = {}, {}, {}
+                for complaint in complaints:
+                    partner = complaint.partner_id
+                    token = complaint._rating_get_access_token(partner)
+                    base_url = complaint.get_base_url()
+                    links = Markup(" · ").join(
+                        Markup('<a href="%s/rate/%s/%s">%s</a>')
+                        % (base_url, token, score, label)
+                        for score, label in labels
+                    )
+                    subjects[partner.id] = self.env._(
+                        "How did we handle your complaint %(complaint)s?",
+                        complaint=complaint.name,
+                    )
+                    bodies[partner.id] = Markup("<p>%s</p><p>%s</p>") % (
+                        self.env._(
+                            "Your complaint %(complaint)s is closed. How did we "
+                            "handle it?",
+                            complaint=complaint.name,
+                        ),
+                        links,
+                    )
+                    origins[partner.id] = complaint
+                self.env["cmr.contact"]._cmr_send(
+                    complaints.partner_id,
+                    channel,
+                    topic,
+                    subjects,
+                    bodies,
+                    origin=origins,
+                )
         return True
 
     def action_reopen(self):
@@ -533,21 +727,12 @@ class CmrComplaint(models.Model):
             )
         now = fields.Datetime.now()
         for complaint in self:
-            sla = complaint.sla_id
-            deadline = (
-                sla._cmr_calendar().plan_hours(
-                    sla.resolution_hours, now, compute_leaves=True
-                )
-                if sla
-                else False
-            )
             complaint._cmr_set_state(
                 "reopened",
                 reopen_count=complaint.reopen_count + 1,
+                reopen_date=now,
                 close_date=False,
             )
-            # The new reply deadline is stored over the computed one.
-            complaint.reply_deadline = deadline or complaint.reply_deadline
             complaint.message_post(
                 body=self.env._("The complaint was reopened."),
                 subtype_xmlid="mail.mt_comment",
@@ -866,9 +1051,11 @@ class CmrComplaint(models.Model):
                 )
         files = self._cmr_portal_check_files(files)
         description = (form.get("description") or "").strip()
+        # The customer does not follow the complaint: what we send them goes
+        # through the contact gate, on the channel they chose.
         complaint = (
             self.sudo()
-            .with_context(cmr_complaint_unowned=True)
+            .with_context(cmr_complaint_unowned=True, mail_create_nosubscribe=True)
             .create(
                 {
                     "subject": subject,
@@ -1074,9 +1261,37 @@ class CmrComplaint(models.Model):
     # ------------------------------------------------------------------
     # Scheduled actions
     # ------------------------------------------------------------------
-    def _cmr_escalation_user(self):
+    def _cmr_escalation_user(self, default_managers=None):
+        """Whom breaches and approvals go to: the team leader, else the
+        service level's escalation manager, else a CMR manager of the
+        company."""
         self.ensure_one()
-        return self.team_id.user_id or self.sla_id.escalation_user_id or self.user_id
+        user = self.team_id.user_id or self.sla_id.escalation_user_id
+        if user:
+            return user
+        if default_managers is None:
+            default_managers = self._cmr_default_managers()
+        return default_managers.get(self.company_id.id, self.env["res.users"])
+
+    def _cmr_default_managers(self):
+        """The first CMR manager of each of these complaints' companies."""
+        manager_group = self.env.ref("cmr_module.group_cmr_manager")
+        managers = {}
+        for company in self.company_id:
+            managers[company.id] = (
+                self.env["res.users"]
+                .sudo()
+                .search(
+                    [
+                        ("groups_id", "in", manager_group.id),
+                        ("company_ids", "in", company.id),
+                        ("share", "=", False),
+                    ],
+                    order="id",
+                    limit=1,
+                )
+            )
+        return managers
 
     @api.model
     def _cron_escalate(self):
@@ -1132,6 +1347,7 @@ class CmrComplaint(models.Model):
             }
             for complaint in to_remind
         ]
+        default_managers = breaches._cmr_default_managers()
         activities += [
             {
                 "res_model_id": model_id,
@@ -1141,7 +1357,11 @@ class CmrComplaint(models.Model):
                 "res_name": complaint.display_name,
                 "automated": True,
                 "activity_type_id": breach_type.id,
-                "user_id": (complaint._cmr_escalation_user() or self.env.user).id,
+                "user_id": (
+                    complaint._cmr_escalation_user(default_managers)
+                    or complaint.user_id
+                    or self.env.user
+                ).id,
                 "date_deadline": now.date(),
                 "summary": self.env._("Complaint deadline breached"),
             }
@@ -1220,4 +1440,5 @@ class CmrComplaint(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        closed._cmr_request_rating()
         return closed

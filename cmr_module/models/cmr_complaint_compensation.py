@@ -1,6 +1,9 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+# Set by the grant / approval buttons only.
+WORKFLOW_FIELDS = {"state", "approved_by_id", "credit_note_id", "requested_by_id"}
+
 
 class CmrComplaintCompensation(models.Model):
     """Compensation or goodwill granted on a complaint: a credit note, a
@@ -54,10 +57,33 @@ class CmrComplaintCompensation(models.Model):
                     self.env._("A credit note needs a positive amount.")
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if WORKFLOW_FIELDS.intersection(vals) - {"requested_by_id"}:
+                    raise UserError(
+                        self.env._(
+                            "A compensation starts as a draft: grant it, or ask "
+                            "a manager's approval, with its buttons."
+                        )
+                    )
+                vals["requested_by_id"] = self.env.user.id
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.context.get("cmr_compensation_state") and any(
-            line.state != "draft" for line in self
-        ):
+        # The workflow writes as superuser with its context key; a client can
+        # send a context, never superuser rights.
+        if self.env.su and self.env.context.get("cmr_workflow"):
+            return super().write(vals)
+        if WORKFLOW_FIELDS.intersection(vals):
+            raise UserError(
+                self.env._(
+                    "Grant a compensation, or ask a manager's approval, with its "
+                    "buttons."
+                )
+            )
+        if any(line.state != "draft" for line in self):
             raise UserError(
                 self.env._("A compensation can only be changed while it is a draft.")
             )
@@ -69,7 +95,7 @@ class CmrComplaintCompensation(models.Model):
             raise UserError(self.env._("A compensation asked for or granted is kept."))
 
     def _cmr_set_state(self, **values):
-        return self.with_context(cmr_compensation_state=True).write(values)
+        return self.sudo().with_context(cmr_workflow=True).write(values)
 
     def _cmr_check_draft(self):
         if any(line.state != "draft" for line in self):
@@ -171,6 +197,12 @@ class CmrComplaintCompensation(models.Model):
             raise UserError(
                 self.env._("The company has no sales journal for the credit note.")
             )
+        # The amount is in the company's currency; the credit note is in the
+        # invoice's.
+        currency = invoice.currency_id or self.currency_id
+        price = self.currency_id._convert(
+            self.amount, currency, self.company_id, fields.Date.context_today(self)
+        )
         move = (
             self.env["account.move"]
             .sudo()
@@ -183,7 +215,7 @@ class CmrComplaintCompensation(models.Model):
                     ).id,
                     "journal_id": journal.id,
                     "company_id": self.company_id.id,
-                    "currency_id": (invoice.currency_id or self.currency_id).id,
+                    "currency_id": currency.id,
                     "reversed_entry_id": invoice.id or False,
                     "invoice_origin": complaint.name,
                     "ref": self.env._(
@@ -194,7 +226,7 @@ class CmrComplaintCompensation(models.Model):
                             {
                                 "name": self.description,
                                 "quantity": 1,
-                                "price_unit": self.amount,
+                                "price_unit": price,
                                 "tax_ids": [Command.clear()],
                             }
                         )

@@ -70,6 +70,11 @@ class CmrComplaintHandover(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            # Who asks is who is logged in, never a name sent by the client.
+            for vals in vals_list:
+                vals["from_user_id"] = self.env.user.id
+                vals.pop("state", None)
         handovers = super().create(vals_list)
         for handover in handovers:
             complaint = handover.complaint_id
@@ -97,12 +102,16 @@ class CmrComplaintHandover(models.Model):
                         user=complaint.handover_user_id.name,
                     )
                 )
-            complaint.sudo().handover_user_id = handover.to_user_id
-            handover.activity_id = complaint.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Accept or refuse the handover"),
-                note=handover.reason,
-                user_id=handover.to_user_id.id,
+            complaint._cmr_workflow_write({"handover_user_id": handover.to_user_id.id})
+            handover._cmr_workflow_write(
+                {
+                    "activity_id": complaint.activity_schedule(
+                        "mail.mail_activity_data_todo",
+                        summary=self.env._("Accept or refuse the handover"),
+                        note=handover.reason,
+                        user_id=handover.to_user_id.id,
+                    ).id
+                }
             )
             complaint.message_post(
                 body=self.env._(
@@ -117,11 +126,16 @@ class CmrComplaintHandover(models.Model):
         return handovers
 
     def write(self, vals):
-        if "state" in vals and not self.env.context.get("cmr_handover_answer"):
+        # A request is not edited: it is accepted, refused or cancelled by
+        # its buttons (as superuser, with the workflow's context key).
+        if not (self.env.su and self.env.context.get("cmr_workflow")):
             raise UserError(
                 self.env._("Accept, refuse or cancel the handover with its buttons.")
             )
         return super().write(vals)
+
+    def _cmr_workflow_write(self, vals):
+        return self.sudo().with_context(cmr_workflow=True).write(vals)
 
     def _check_answerable(self):
         for handover in self:
@@ -140,12 +154,20 @@ class CmrComplaintHandover(models.Model):
         self._check_answerable()
         for handover in self:
             complaint = handover.complaint_id.sudo()
+            if complaint.handover_user_id != handover.to_user_id:
+                raise UserError(
+                    self.env._(
+                        "%(complaint)s does not wait for %(user)s to take it over.",
+                        complaint=complaint.name,
+                        user=handover.to_user_id.name,
+                    )
+                )
             previous = complaint.user_id
-            complaint.with_context(cmr_owner_change=True).write(
+            complaint._cmr_workflow_write(
                 {"user_id": handover.to_user_id.id, "handover_user_id": False}
             )
             complaint.message_subscribe(partner_ids=handover.to_user_id.partner_id.ids)
-            handover.with_context(cmr_handover_answer=True).write(
+            handover._cmr_workflow_write(
                 {"state": "accepted", "answer_date": fields.Datetime.now()}
             )
             complaint.message_post(
@@ -162,11 +184,11 @@ class CmrComplaintHandover(models.Model):
 
     def action_refuse(self):
         self._check_answerable()
-        self.with_context(cmr_handover_answer=True).write(
+        self._cmr_workflow_write(
             {"state": "refused", "answer_date": fields.Datetime.now()}
         )
         for handover in self:
-            handover.complaint_id.sudo().handover_user_id = False
+            handover.complaint_id._cmr_workflow_write({"handover_user_id": False})
             handover.complaint_id.sudo().message_post(
                 body=self.env._(
                     "%(user)s refused the handover; %(owner)s remains the owner.",
@@ -188,11 +210,11 @@ class CmrComplaintHandover(models.Model):
                 raise AccessError(
                     self.env._("Only who asked for a handover can cancel it.")
                 )
-        self.with_context(cmr_handover_answer=True).write(
+        self._cmr_workflow_write(
             {"state": "cancelled", "answer_date": fields.Datetime.now()}
         )
         for handover in self:
-            handover.complaint_id.sudo().handover_user_id = False
+            handover.complaint_id._cmr_workflow_write({"handover_user_id": False})
         self._cmr_done_activities()
         return True
 

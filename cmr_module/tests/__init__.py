@@ -21,3 +21,4 @@ from . import test_complaint_compensation
 from . import test_complaint_mail
 from . import test_complaint_kpi
 from . import test_complaint_portal_links
+from . import test_complaint_integrity

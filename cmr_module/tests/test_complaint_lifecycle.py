@@ -97,7 +97,7 @@ class TestComplaintLifecycle(CmrComplaintCase):
     def test_auto_close_after_the_configured_days(self):
         complaint = self._answered()
         recent = self._answered(subject="Still waiting")
-        recent.sudo().with_context(cmr_state_change=True).answer_date = datetime(
+        recent.sudo().with_context(cmr_workflow=True).answer_date = datetime(
             2026, 11, 22, 12, 0
         )
         cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_auto_close")

@@ -46,12 +46,13 @@ class TestComplaintMail(CmrComplaintCase):
         self.assertEqual(complaint.reply_channel_id, self.email)
         self.assertIn("120", complaint.description)
         # Unowned, in the queue with its own deadline (the default policy's
-        # first hour of work), followed by the customer.
+        # first hour of work). The customer does not follow it: what they
+        # receive goes through the contact gate.
         self.assertFalse(complaint.user_id)
         self.assertEqual(complaint.state, "new")
         self.assertEqual(complaint.deadline, complaint.ack_deadline)
         self.assertEqual(str(complaint.ack_deadline), "2026-11-20 17:00:00")
-        self.assertIn(self.customer, complaint.message_partner_ids)
+        self.assertNotIn(self.customer, complaint.message_partner_ids)
         unowned = (
             self.env["cmr.complaint"]
             .with_user(self.agent)

@@ -62,6 +62,8 @@ class TestComplaintPortal(HttpCase):
         self.assertEqual(response.status_code, 200)
         complaint = self._complaints(self.user_a)
         self.assertEqual(len(complaint), 1)
+        # Not a follower: no chatter e-mail around the contact gate.
+        self.assertNotIn(self.user_a.partner_id, complaint.message_partner_ids)
         self.assertFalse(complaint.user_id)
         self.assertEqual(complaint.channel_received, "portal")
         self.assertEqual(complaint.reply_channel_id, self.wechat)
