@@ -1,3 +1,5 @@
+import secrets
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -112,10 +114,25 @@ class CmrMembership(models.Model):
 
     @api.model
     def _default_card_number(self):
-        body = self.env["ir.sequence"].next_by_code("cmr.membership.card")
-        if not body:
-            raise UserError(self.env._("The card number sequence is missing."))
-        return self._cmr_card_number(body)
+        """The issuer prefix of the card sequence, then random digits: card
+        numbers cannot be guessed from one another (a merchant types them)."""
+        sequence = self.env.ref(
+            "cmr_module.seq_cmr_membership_card", raise_if_not_found=False
+        )
+        prefix = (sequence and sequence.prefix) or "8860"
+        random_length = CARD_LENGTH - 1 - len(prefix)
+        for _attempt in range(10):
+            body = prefix + str(secrets.randbelow(10**random_length)).rjust(
+                random_length, "0"
+            )
+            number = self._cmr_card_number(body)
+            if (
+                not self.sudo()
+                .with_context(active_test=False)
+                .search_count([("card_number", "=", number)], limit=1)
+            ):
+                return number
+        raise UserError(self.env._("No free card number was found: try again."))
 
     @api.model
     def _cmr_card_number(self, body):
@@ -326,12 +343,11 @@ class CmrMembership(models.Model):
         self._cmr_expire()
         balance = self._cmr_balances().get(self.id, 0)
         if points > balance:
+            # The balance is not told: a merchant types card numbers.
             raise UserError(
                 self.env._(
-                    "Card %(number)s has %(balance)s points: %(points)s cannot be "
-                    "redeemed.",
+                    "Card %(number)s does not have %(points)s points to redeem.",
                     number=self.card_number,
-                    balance=balance,
                     points=points,
                 )
             )

@@ -92,7 +92,7 @@ class TestAlliancePoints(AllianceCase):
     def test_redemption_expires_old_points_first(self):
         self.earn(self.card, 100, days_ago=150)  # older than the 100-day validity
         self.earn(self.card, 10, days_ago=1)
-        with self.assertRaisesRegex(UserError, "has 10 points"):
+        with self.assertRaisesRegex(UserError, "does not have"):
             self.agreement_a._cmr_record_redemption(self.card.card_number, 50)
         self.agreement_a._cmr_record_redemption(self.card.card_number, 10)
         self.assertEqual(self.card.balance, 0)
@@ -121,7 +121,7 @@ class TestAlliancePoints(AllianceCase):
         bad = [
             (
                 lambda: self.agreement_a._cmr_record_redemption(number, 101),
-                "has 100 points",
+                "does not have",
             ),
             (lambda: self.agreement_a._cmr_record_redemption(number, -5), "positive"),
             (lambda: self.agreement_a._cmr_record_redemption(number, 0), "positive"),

@@ -69,7 +69,7 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
             ),
             (
                 {"card_number": number, "kind": "redeem", "quantity": "501"},
-                "has 500 points",
+                "does not have",
             ),
             (
                 {"card_number": number, "kind": "purchase", "quantity": "-3"},

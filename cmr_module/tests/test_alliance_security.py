@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .alliance_common import AllianceCase
@@ -68,5 +68,27 @@ class TestAllianceSecurity(AllianceCase):
         self.assertEqual(card.balance, 5)
         line = card.line_ids
         self.assertEqual(line.user_id, manager)
+        # ...but never write the ledger directly, bypassing the balance check
+        # and the reason.
+        with self.assertRaises(UserError):
+            self.env["cmr.points.line"].with_user(manager).create(
+                {"membership_id": card.id, "kind": "redeem", "points": -5000}
+            )
+        with self.assertRaises(UserError):
+            self.env["cmr.points.allocation"].with_user(manager).create(
+                {"consumer_line_id": line.id, "earn_line_id": line.id, "points": 1}
+            )
+        self.assertEqual(card.balance, 5)
+        # Card numbers are not consecutive: a merchant cannot guess the next.
+        other = (
+            self.env["cmr.membership"]
+            .with_user(manager)
+            .create(
+                {"partner_id": agent.partner_id.id, "alliance_id": self.alliance.id}
+            )
+        )
+        self.assertNotEqual(
+            abs(int(other.card_number[:-1]) - int(card.card_number[:-1])), 1
+        )
         with self.assertRaises(AccessError):
             line.with_user(manager).unlink()
