@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
+from odoo.tools.misc import clean_context
 
 API_PATHS = ("/xmlrpc", "/jsonrpc", "/json/")
 
@@ -66,12 +67,18 @@ class CmrCharterLog(models.Model):
     @api.model
     def _default_source(self):
         context = self.env.context
-        if context.get("cmr_change_source"):
+        # Said by the addon's own code only (e.g. the portal controller, as
+        # superuser): a client can send a context, never superuser rights.
+        if context.get("cmr_change_source") and self.env.su:
             return context["cmr_change_source"]
         if context.get("import_file"):
             return "import"
         if not request:
-            return "system"
+            # Scheduled actions and the addon's own code run as superuser;
+            # otherwise a user's code path (server action, shell).
+            if self.env.su:
+                return "system"
+            return "portal" if self.env.user.share else "backend"
         if request.httprequest.path.startswith(API_PATHS):
             return "api"
         # Customers change their own partner through portal pages only.
@@ -95,7 +102,17 @@ class CmrCharterLog(models.Model):
         entries = [entry for entry in entries if entry.get("partner_id")]
         if not entries:
             return self.browse()
-        lines = self.sudo().create(entries)
+        # When and by whom are this moment and this user: never defaults a
+        # client put in the context (default_date, default_user_id...).
+        source = self._default_source()
+        now = fields.Datetime.now()
+        entries = [
+            {"date": now, "user_id": self.env.uid, "source": source, **entry}
+            for entry in entries
+        ]
+        lines = (
+            self.sudo().with_context(clean_context(self.env.context)).create(entries)
+        )
         if lines[:1].source not in ("portal", "system"):
             lines._cmr_notify_customers()
         return lines

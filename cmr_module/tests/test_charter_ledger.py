@@ -69,11 +69,20 @@ class TestCharterLedger(CmrCase):
         contacts = self.env["cmr.contact"].search(
             [("partner_id", "=", self.collector.id)]
         )
+        # A staff user claiming the change came from the portal (a context
+        # any client can send) is still recorded as staff, and the customer
+        # is told.
         self.collector.with_user(self.cmr_user).with_context(
-            cmr_change_source="backend"
+            cmr_change_source="portal",
+            default_user_id=self.env.ref("base.user_admin").id,
+            default_date="2020-01-01 00:00:00",
         ).cmr_interest_ids = [
             Command.link(self.env.ref("cmr_module.cmr_interest_health").id)
         ]
+        line = self.ledger(self.collector)[:1]
+        self.assertEqual(line.source, "backend")
+        self.assertEqual(line.user_id, self.cmr_user)
+        self.assertGreater(line.date.year, 2020)
         notice = (
             self.env["cmr.contact"].search([("partner_id", "=", self.collector.id)])
             - contacts
