@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import formatLang
 
 # What a gap of one criterion reads like to the customer (raw units).
@@ -271,7 +271,11 @@ class CmrPartnerTier(models.Model):
         return action
 
     def action_unlock(self):
-        self.check_access("write")
+        # Standings are written by the evaluation and the tier wizard only
+        # (as superuser, with a history line); managers may unlock.
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only CMR managers can remove a tier lock."))
+        self.check_access("read")
         locked = self.filtered("lock_tier_id")
         if not locked:
             return

@@ -213,6 +213,8 @@ class CmrTierLadder(models.Model):
             raise UserError(
                 self.env._("Only CMR managers can re-evaluate the customers' tiers.")
             )
+        # The ladder must be one the manager may see (their companies).
+        self.check_access("read")
         run = self.sudo()._cmr_evaluate(trigger="manual")
         return {
             "type": "ir.actions.act_window",

@@ -3,7 +3,8 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import utc
 from .tier_common import CmrTierCase
@@ -218,6 +219,43 @@ class TestTierEvaluation(CmrTierCase):
         run = self._evaluate()
         self.assertEqual(standing.tier_id, self.gold)
         self.assertEqual(run.upgrade_count, 1)
+
+    def test_manual_change_replaces_a_lock_and_standings_are_not_written_directly(
+        self,
+    ):
+        customer = self._customer("Once strategic")
+        self._invoice(customer, 5, 10000)
+        self._evaluate()
+        standing = self._standing(customer)
+        Wizard = self.env["cmr.tier.change.wizard"]
+        Wizard.create(
+            {
+                "standing_ids": [Command.set(standing.ids)],
+                "tier_id": self.gold.id,
+                "lock": True,
+                "lock_until": self.today + relativedelta(days=30),
+                "reason": "Strategic account",
+            }
+        ).action_apply()
+        Wizard.create(
+            {
+                "standing_ids": [Command.set(standing.ids)],
+                "tier_id": self.ordinary.id,
+                "lock": False,
+                "reason": "Contract ended",
+            }
+        ).action_apply()
+        self.assertFalse(standing.lock_tier_id)
+        # The next evaluation does not bring the old lock's tier back.
+        self._evaluate()
+        self.assertNotEqual(standing.tier_id, self.gold)
+        # A manager changes a tier through the wizard (with a history line),
+        # never by writing the standing.
+        manager = new_test_user(
+            self.env, login="cmr_tier_mgr_w", groups="cmr_module.group_cmr_manager"
+        )
+        with self.assertRaises(AccessError):
+            standing.with_user(manager).write({"tier_id": self.gold.id, "score": 99})
 
     def test_lock_holds_until_expiry(self):
         customer = self._customer("Strategic")

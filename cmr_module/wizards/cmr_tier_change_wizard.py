@@ -78,6 +78,10 @@ class CmrTierChangeWizard(models.TransientModel):
                 lock_reason=self.reason,
                 lock_until=self.lock_until,
             )
+        else:
+            # A manual change replaces an earlier lock; kept, the lock would
+            # put the old tier back at the next evaluation.
+            vals.update(lock_tier_id=False, lock_reason=False, lock_until=False)
         standings.write(vals)
         self.env["cmr.contact"]._cmr_notify_tier_change(
             history.filtered(lambda line: line.direction in ("up", "down"))
