@@ -149,10 +149,15 @@ class CmrAllianceMerchant(models.Model):
         """Raise when the agreement does not cover the day."""
         self.ensure_one()
         day = day or fields.Date.context_today(self)
+        alliance = self.alliance_id
         if (
             not self.active
             or day < self.date_start
             or (self.date_end and day > self.date_end)
+            # The alliance itself must run that day too.
+            or not alliance.active
+            or (alliance.date_start and day < alliance.date_start)
+            or (alliance.date_end and day > alliance.date_end)
         ):
             raise UserError(
                 self.env._(

@@ -500,6 +500,8 @@ class CmrMembership(models.Model):
                    (SELECT COUNT(*) FROM cmr_membership m
                      WHERE m.alliance_id = w.gid AND m.state = 'active'),
                    (SELECT COUNT(DISTINCT l.membership_id) FROM cmr_points_line l
+                      JOIN cmr_membership lm
+                        ON lm.id = l.membership_id AND lm.state = 'active'
                      WHERE l.%s = w.gid AND l.date >= w.since
                        AND l.kind IN ('earn', 'redeem'))
               FROM w

@@ -93,9 +93,32 @@ class CmrSettlement(models.Model):
         as they are. Totals come from one grouped query."""
         if date_to < date_from:
             raise UserError(self.env._("The period ends before it starts."))
+        if date_to >= fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "Settle a period once it is over: %(date_to)s is not past yet.",
+                    date_to=date_to,
+                )
+            )
         existing = self.search(
             [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
         )
+        # A line belongs to one statement: no period may overlap another.
+        overlapping = self.search(
+            [
+                ("agreement_id", "in", agreements.ids),
+                ("date_from", "<=", date_to),
+                ("date_to", ">=", date_from),
+            ]
+        ).filtered(lambda s: (s.date_from, s.date_to) != (date_from, date_to))
+        if overlapping:
+            raise UserError(
+                self.env._(
+                    "%(statement)s already covers part of this period: settle "
+                    "the days after it.",
+                    statement=overlapping[0].display_name,
+                )
+            )
         todo = agreements.filtered(
             lambda a: (
                 a not in existing.agreement_id

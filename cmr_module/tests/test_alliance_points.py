@@ -13,6 +13,16 @@ from .alliance_common import AllianceCase
 
 @tagged("post_install", "-at_install")
 class TestAlliancePoints(AllianceCase):
+    def test_no_transaction_once_the_alliance_has_ended(self):
+        self.alliance.date_end = self.today - timedelta(days=1)
+        with self.assertRaisesRegex(UserError, "has no agreement"):
+            self.agreement_a._cmr_record_purchase(self.card.card_number, 50.0)
+        self.alliance.date_end = False
+        self.alliance.action_archive()
+        with self.assertRaisesRegex(UserError, "has no agreement"):
+            self.agreement_a._cmr_record_purchase(self.card.card_number, 50.0)
+        self.assertFalse(self.card.line_ids)
+
     def test_card_number_has_a_check_digit(self):
         Membership = self.env["cmr.membership"]
         number = self.card.card_number

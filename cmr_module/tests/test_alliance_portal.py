@@ -1,6 +1,8 @@
 import re
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -128,9 +130,13 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
 
     def test_merchant_records_and_cannot_read_other_merchants_or_members(self):
         a_line = self.agreement_a._cmr_record_purchase(self.card.card_number, 5.0)
-        settlements = self.env["cmr.settlement"]._cmr_settle(
-            self.agreement_a | self.agreement_b, self.today.replace(day=1), self.today
-        )
+        # Settled the next day, once the period is over.
+        with freeze_time(self.today + timedelta(days=1)):
+            settlements = self.env["cmr.settlement"]._cmr_settle(
+                self.agreement_a | self.agreement_b,
+                self.today.replace(day=1),
+                self.today,
+            )
         Line = self.env["cmr.points.line"].with_user(self.merchant_user_a)
         self.assertEqual(Line.search([]), a_line)
         self.assertEqual(Line.browse(a_line.id).card_number, self.card.card_number)

@@ -87,6 +87,20 @@ class TestAllianceSettlement(AllianceCase):
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
 
+    def test_overlapping_or_unfinished_periods_are_refused(self):
+        first = self.settle()
+        Settlement = self.env["cmr.settlement"]
+        agreements = self.agreement_a | self.agreement_b
+        with self.assertRaisesRegex(UserError, "already covers"):
+            Settlement._cmr_settle(
+                agreements, self.month_start + timedelta(days=14), self.month_end
+            )
+        with self.assertRaisesRegex(UserError, "not past yet"):
+            Settlement._cmr_settle(agreements, self.today.replace(day=1), self.today)
+        self.assertEqual(
+            Settlement.search([("agreement_id", "in", agreements.ids)]), first
+        )
+
     def test_settling_again_never_bills_twice(self):
         first = self.settle()
         moves = self.env["account.move"].search_count([])
