@@ -110,9 +110,9 @@ class CmrCharterLog(models.Model):
             {"date": now, "user_id": self.env.uid, "source": source, **entry}
             for entry in entries
         ]
-        lines = (
-            self.sudo().with_context(clean_context(self.env.context)).create(entries)
-        )
+        # Replaced, not updated: the default_* keys must go.
+        clean = clean_context(self.env.context)
+        lines = self.sudo().with_context(clean).create(entries)  # pylint: disable=context-overridden
         if lines[:1].source not in ("portal", "system"):
             lines._cmr_notify_customers()
         return lines
