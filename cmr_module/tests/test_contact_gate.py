@@ -168,6 +168,20 @@ class TestContactGate(CmrCase):
         answer = self.collector.cmr_check_contact("wechat")
         self.assertIn(self.collector.id, answer)
 
+    def test_zone_unknown_to_pytz_still_gets_an_answer(self):
+        # A zone stored before the system's time-zone data dropped it.
+        blank = self.Partner.create({"name": "Old zone", "tz": "Asia/Shanghai"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET tz = 'Mars/Olympus' WHERE id = %s", [blank.id]
+        )
+        self.env.invalidate_all()
+        answers = (blank | self.collector).cmr_check_contact(
+            "email", "bill", utc(2026, 11, 23, 3)
+        )
+        self.assertEqual(set(answers), {blank.id, self.collector.id})
+        self.assertTrue(answers[blank.id]["allowed"])
+
     def test_many_partners_in_constant_queries(self):
         def count_queries(partners):
             before = self.env.cr.sql_log_count
