@@ -38,11 +38,13 @@ class CmrTier(models.Model):
         digits=(16, 2),
         readonly=True,
         help="The lowest score that reached this tier at the last evaluation.",
+        groups="cmr_module.group_cmr_user",
     )
     last_min_revenue = fields.Monetary(
         string="Entry Revenue at Last Run",
         readonly=True,
         help="The lowest revenue that reached this tier at the last evaluation.",
+        groups="cmr_module.group_cmr_user",
     )
     customer_count = fields.Integer(
         string="Customers", compute="_compute_customer_count"

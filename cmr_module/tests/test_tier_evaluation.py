@@ -256,6 +256,16 @@ class TestTierEvaluation(CmrTierCase):
         )
         with self.assertRaises(AccessError):
             standing.with_user(manager).write({"tier_id": self.gold.id, "score": 99})
+        # An employee outside CMR sees the tier on the customer, not the
+        # standing's figures.
+        employee = new_test_user(
+            self.env, login="cmr_tier_plain_employee", groups="base.group_user"
+        )
+        self.assertTrue(customer.with_user(employee).cmr_tier_id)
+        with self.assertRaises(AccessError):
+            standing.with_user(employee).read(["revenue"])
+        with self.assertRaises(AccessError):
+            self.gold.with_user(employee).read(["last_min_revenue"])
 
     def test_lock_holds_until_expiry(self):
         customer = self._customer("Strategic")
