@@ -1,6 +1,6 @@
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .common import CmrCase
 
@@ -93,6 +93,29 @@ class TestCharterLedger(CmrCase):
         # Sent at once or queued for the collector's evening, never lost.
         self.assertIn(notice.state, ("to_deliver", "queued"))
         self.assertIn("Health", notice.body)
+
+    def test_charter_lines_stay_in_the_customers_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Gas Co"})
+        other_agent = new_test_user(
+            self.env,
+            login="cmr_charter_other_agent",
+            groups="cmr_module.group_cmr_user",
+            company_id=other_company.id,
+            company_ids=[(6, 0, other_company.ids)],
+        )
+        customer = self.Partner.create(
+            {
+                "name": "Company customer",
+                "company_id": self.env.company.id,
+                "cmr_channel_pref_ids": [
+                    Command.create({"channel_id": self.wechat.id})
+                ],
+            }
+        )
+        Preference = self.env["cmr.channel.preference"].with_user(other_agent)
+        self.assertFalse(Preference.search([("partner_id", "=", customer.id)]))
+        with self.assertRaises(AccessError):
+            Preference.create({"partner_id": customer.id, "channel_id": self.sms.id})
 
     def test_customer_own_change_does_not_notify(self):
         contacts = self.env["cmr.contact"].search_count([])
