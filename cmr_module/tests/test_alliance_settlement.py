@@ -3,8 +3,8 @@ from datetime import datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .alliance_common import AllianceCase
 
@@ -100,6 +100,23 @@ class TestAllianceSettlement(AllianceCase):
         self.assertEqual(
             Settlement.search([("agreement_id", "in", agreements.ids)]), first
         )
+
+    def test_manager_settles_through_the_wizard_but_never_edits_a_statement(self):
+        manager = new_test_user(
+            self.env,
+            login="cmr_settle_manager",
+            groups="cmr_module.group_cmr_manager,account.group_account_invoice",
+        )
+        action = (
+            self.env["cmr.settlement.wizard"]
+            .with_user(manager)
+            .create({"date_from": self.month_start, "date_to": self.month_end})
+            .action_settle()
+        )
+        statements = self.env["cmr.settlement"].search(action["domain"])
+        self.assertTrue(statements)
+        with self.assertRaises(AccessError):
+            statements.with_user(manager).write({"state": "draft"})
 
     def test_settling_again_never_bills_twice(self):
         first = self.settle()
