@@ -112,6 +112,19 @@ class CmrMembership(models.Model):
         ),
     ]
 
+    def write(self, vals):
+        # The ledger's lines name the card's holder, alliance and number:
+        # once a card has lines, those stay (issue a new card instead).
+        frozen = {"partner_id", "alliance_id", "card_number"}.intersection(vals)
+        if frozen and self.line_ids:
+            raise UserError(
+                self.env._(
+                    "A card with points history keeps its holder, alliance and "
+                    "number: suspend it and issue a new card instead."
+                )
+            )
+        return super().write(vals)
+
     @api.model
     def _default_card_number(self):
         """The issuer prefix of the card sequence, then random digits: card

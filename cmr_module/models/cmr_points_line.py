@@ -138,7 +138,9 @@ class CmrPointsLine(models.Model):
             """
         )
 
-    @api.depends("date", "points", "membership_id.alliance_id.points_validity_days")
+    # Set when the line is written, under the validity of that day: a later
+    # change of the alliance's validity applies to new points only.
+    @api.depends("date", "points", "membership_id")
     def _compute_expires_on(self):
         for line in self:
             days = line.membership_id.alliance_id.points_validity_days

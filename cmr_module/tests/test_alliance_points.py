@@ -13,6 +13,22 @@ from .alliance_common import AllianceCase
 
 @tagged("post_install", "-at_install")
 class TestAlliancePoints(AllianceCase):
+    def test_history_keeps_its_card_and_expiry(self):
+        line = self.card._cmr_earn(40)
+        expires_on = line.expires_on
+        self.assertTrue(expires_on)
+        # A new validity applies to new points only.
+        self.alliance.points_validity_days = (
+            self.alliance.points_validity_days or 365
+        ) + 100
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(line.expires_on, expires_on)
+        # The card's holder stays: its history names them.
+        with self.assertRaisesRegex(UserError, "keeps its holder"):
+            self.card.partner_id = self.member_2
+        self.assertEqual(line.partner_id, self.member)
+
     def test_no_transaction_once_the_alliance_has_ended(self):
         self.alliance.date_end = self.today - timedelta(days=1)
         with self.assertRaisesRegex(UserError, "has no agreement"):
