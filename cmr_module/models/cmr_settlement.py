@@ -1,7 +1,11 @@
+import logging
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class CmrSettlement(models.Model):
@@ -277,12 +281,25 @@ class CmrSettlement(models.Model):
         first = fields.Date.context_today(self).replace(day=1)
         date_from = first - relativedelta(months=1)
         date_to = first - relativedelta(days=1)
-        agreements = self.env["cmr.alliance.merchant"].search(
-            [("date_start", "<=", date_to)]
+        # Archived agreements too: their transactions of the month are owed.
+        agreements = (
+            self.env["cmr.alliance.merchant"]
+            .with_context(active_test=False)
+            .search([("date_start", "<=", date_to)])
         )
         for company in agreements.company_id:
-            self.with_company(company)._cmr_settle(
-                agreements.filtered(lambda a, c=company: a.company_id == c),
-                date_from,
-                date_to,
-            )
+            # One company's error (e.g. no journal) does not stop the others'.
+            try:
+                with self.env.cr.savepoint():
+                    self.with_company(company)._cmr_settle(
+                        agreements.filtered(lambda a, c=company: a.company_id == c),
+                        date_from,
+                        date_to,
+                    )
+            except UserError as error:
+                _logger.warning(
+                    "Settlement of %s for %s skipped: %s",
+                    date_from,
+                    company.name,
+                    error,
+                )

@@ -118,6 +118,18 @@ class TestAllianceSettlement(AllianceCase):
         with self.assertRaises(AccessError):
             statements.with_user(manager).write({"state": "draft"})
 
+    def test_archived_agreement_is_still_settled_by_the_cron(self):
+        self.agreement_b.action_archive()
+        self.env.ref("cmr_module.ir_cron_cmr_settlement").method_direct_trigger()
+        statement = self.env["cmr.settlement"].search(
+            [
+                ("agreement_id", "=", self.agreement_b.id),
+                ("date_from", "=", self.month_start),
+            ]
+        )
+        self.assertEqual(len(statement), 1)
+        self.assertEqual(statement.date_to, self.month_end)
+
     def test_settling_again_never_bills_twice(self):
         first = self.settle()
         moves = self.env["account.move"].search_count([])
