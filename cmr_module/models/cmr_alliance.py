@@ -78,12 +78,20 @@ class CmrAlliance(models.Model):
         default=90,
         help="A member is active when they have a transaction in this many last days.",
     )
-    member_count = fields.Integer(compute="_compute_member_stats")
+    # KPIs: for staff (merchants and members read the alliance too).
+    member_count = fields.Integer(
+        compute="_compute_member_stats", groups="cmr_module.group_cmr_user"
+    )
     active_member_count = fields.Integer(
-        string="Active Members", compute="_compute_member_stats"
+        string="Active Members",
+        compute="_compute_member_stats",
+        groups="cmr_module.group_cmr_user",
     )
     activity_rate = fields.Float(
-        string="Activity Rate (%)", compute="_compute_member_stats", digits=(16, 1)
+        string="Activity Rate (%)",
+        compute="_compute_member_stats",
+        digits=(16, 1),
+        groups="cmr_module.group_cmr_user",
     )
     merchant_count = fields.Integer(compute="_compute_merchant_count")
 

@@ -75,10 +75,15 @@ class CmrAllianceMerchant(models.Model):
         "cmr.settlement", "agreement_id", string="Statements"
     )
     active_member_count = fields.Integer(
-        string="Active Members", compute="_compute_member_stats"
+        string="Active Members",
+        compute="_compute_member_stats",
+        groups="cmr_module.group_cmr_user",
     )
     activity_rate = fields.Float(
-        string="Activity Rate (%)", compute="_compute_member_stats", digits=(16, 1)
+        string="Activity Rate (%)",
+        compute="_compute_member_stats",
+        digits=(16, 1),
+        groups="cmr_module.group_cmr_user",
     )
 
     _sql_constraints = [

@@ -29,6 +29,14 @@ class TestAllianceSecurity(AllianceCase):
         self.assertNotIn(card, Membership.search([]))
         with self.assertRaises(AccessError):
             card.with_user(agent).read(["card_number"])
+        benefit = self.env["cmr.alliance.benefit"].create(
+            {"alliance_id": other.id, "name": "Free wash"}
+        )
+        Benefit = self.env["cmr.alliance.benefit"].with_user(agent)
+        self.assertNotIn(benefit, Benefit.search([]))
+        # Merchants and members read the alliance, not its KPIs.
+        with self.assertRaises(AccessError):
+            self.alliance.with_user(self.merchant_user_a).read(["member_count"])
 
     def test_staff_rights_by_group(self):
         agent = new_test_user(
