@@ -40,6 +40,24 @@ class CmrChannelPreference(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        preferences = super().create(vals_list)
+        preferences.partner_id._cmr_mark_channels_chosen()
+        return preferences
+
+    def write(self, vals):
+        partners = self.partner_id
+        res = super().write(vals)
+        (partners | self.partner_id)._cmr_mark_channels_chosen()
+        return res
+
+    def unlink(self):
+        partners = self.partner_id
+        res = super().unlink()
+        partners.exists()._cmr_mark_channels_chosen()
+        return res
+
     @api.depends("channel_id", "cap_week", "cap_month")
     def _compute_display_name(self):
         for pref in self:

@@ -51,15 +51,22 @@ class ResPartner(models.Model):
         "partner_id",
         "topic_id",
         string="Wanted Topics",
-        help="Information the customer wants to receive. When empty, the topics "
-        "wanted by default apply.",
+        help="Information the customer wants to receive. Until the topics are "
+        "chosen once, the topics wanted by default apply.",
     )
     cmr_channel_pref_ids = fields.One2many(
         "cmr.channel.preference",
         "partner_id",
         string="Accepted Channels",
-        help="Channels the customer accepts, best first. When empty, the "
-        "channels accepted by default apply.",
+        help="Channels the customer accepts, best first. Until the channels are "
+        "chosen once, the channels accepted by default apply.",
+    )
+    # Once chosen, an empty choice means "none", not "the defaults".
+    cmr_channels_chosen = fields.Boolean(
+        string="Channels Chosen", readonly=True, copy=False
+    )
+    cmr_topics_chosen = fields.Boolean(
+        string="Topics Chosen", readonly=True, copy=False
     )
     cmr_preferred_channel_id = fields.Many2one(
         "cmr.channel",
@@ -263,6 +270,9 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if "cmr_topic_ids" in vals:
+                vals["cmr_topics_chosen"] = True
         partners = super().create(vals_list)
         loggable = [
             name
@@ -280,6 +290,8 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if "cmr_topic_ids" in vals:
+            vals = dict(vals, cmr_topics_chosen=True)
         logged = [name for name in CHARTER_FIELDS if name in vals]
         if not logged:
             return super().write(vals)
@@ -295,6 +307,13 @@ class ResPartner(models.Model):
             )
         self.env["cmr.charter.log"]._cmr_log(entries)
         return res
+
+    def _cmr_mark_channels_chosen(self):
+        """The customer (or staff for them) chose their channels: from now
+        on no channel row means no channel, not the defaults."""
+        todo = self.filtered(lambda partner: not partner.cmr_channels_chosen)
+        if todo:
+            todo.sudo().write({"cmr_channels_chosen": True})
 
     def _cmr_selection_labels(self, field_names):
         """Labels of the selection fields, computed once for a whole batch

@@ -168,6 +168,33 @@ class TestContactGate(CmrCase):
         answer = self.collector.cmr_check_contact("wechat")
         self.assertIn(self.collector.id, answer)
 
+    def test_unticking_every_channel_and_topic_means_none(self):
+        customer = self.Partner.create(
+            {
+                "name": "Email only",
+                "tz": "Asia/Shanghai",
+                "cmr_channel_pref_ids": [Command.create({"channel_id": self.email.id})],
+                "cmr_topic_ids": [Command.set(self.topic_bill.ids)],
+            }
+        )
+        moment = utc(2026, 11, 23, 3)
+        self.assertTrue(self.gate(customer, "email", "bill", moment)["allowed"])
+        customer.write(
+            {
+                "cmr_channel_pref_ids": [Command.clear()],
+                "cmr_topic_ids": [Command.clear()],
+            }
+        )
+        # E-mail and bills are on by default: still refused, the customer
+        # chose none.
+        self.assertEqual(
+            self.gate(customer, "email", None, moment)["reason"], "channel_refused"
+        )
+        customer.cmr_channel_pref_ids = [Command.create({"channel_id": self.email.id})]
+        self.assertEqual(
+            self.gate(customer, "email", "bill", moment)["reason"], "topic_not_wanted"
+        )
+
     def test_zone_unknown_to_pytz_still_gets_an_answer(self):
         # A zone stored before the system's time-zone data dropped it.
         blank = self.Partner.create({"name": "Old zone", "tz": "Asia/Shanghai"})

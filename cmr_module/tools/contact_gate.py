@@ -28,7 +28,9 @@ WITH zone (tz, local_date, dow, hour, week_start, month_start) AS (
     )
 ),
 target AS (
-    SELECT p.id, p.cmr_do_not_contact AS dnc, zone.*
+    SELECT p.id, p.cmr_do_not_contact AS dnc,
+           COALESCE(p.cmr_channels_chosen, FALSE) AS channels_chosen,
+           COALESCE(p.cmr_topics_chosen, FALSE) AS topics_chosen, zone.*
       FROM res_partner p
       JOIN zone ON zone.tz = COALESCE(p.tz, '')
      WHERE p.id = ANY(%(ids)s)
@@ -87,10 +89,13 @@ state AS (
     SELECT t.id,
            t.tz,
            t.dnc,
-           CASE WHEN prefs.partner_id IS NULL THEN %(channel_default)s
+           -- No row: the defaults until the customer has chosen, then none.
+           CASE WHEN prefs.partner_id IS NULL
+                THEN NOT t.channels_chosen AND %(channel_default)s
                 ELSE prefs.accepted END AS channel_ok,
            CASE WHEN %(topic)s IS NULL THEN TRUE
-                WHEN topics.partner_id IS NULL THEN %(topic_default)s
+                WHEN topics.partner_id IS NULL
+                THEN NOT t.topics_chosen AND %(topic_default)s
                 ELSE topics.wanted END AS topic_ok,
            COALESCE(quiet.today, FALSE) AS quiet_today,
            COALESCE(windows.inside, TRUE) AS in_window,
