@@ -114,15 +114,30 @@ class CmrTierHistory(models.Model):
         """Evaluation moves of the last days whose customer was not told yet
         (or how many there are)."""
         self.env["cmr.contact"].flush_model(["res_model", "res_id"])
-        self.flush_model(["direction", "reason"])
+        self.flush_model(["direction", "reason", "partner_id", "ladder_id"])
+        self.env["cmr.tier.ladder"].flush_model(
+            ["notice_template_id", "notify_topic_id"]
+        )
         pending = SQL(
             """
             FROM cmr_tier_history h
+            -- Only ladders that send notices: the others' lines would wait
+            -- (and block the batches) forever.
+            JOIN cmr_tier_ladder l
+              ON l.id = h.ladder_id
+             AND l.notice_template_id IS NOT NULL
+             AND l.notify_topic_id IS NOT NULL
            WHERE h.direction IN ('up', 'down') AND h.reason = 'evaluation'
              AND h.create_date >= %s
              AND NOT EXISTS (SELECT 1 FROM cmr_contact c
                               WHERE c.res_model = 'cmr.tier.history'
                                 AND c.res_id = h.id)
+             -- A later move of the customer on the ladder supersedes it: the
+             -- customer hears of where they are now, once.
+             AND NOT EXISTS (SELECT 1 FROM cmr_tier_history later
+                              WHERE later.partner_id = h.partner_id
+                                AND later.ladder_id = h.ladder_id
+                                AND later.id > h.id)
             """,
             fields.Datetime.now() - timedelta(days=NOTICE_DAYS),
         )

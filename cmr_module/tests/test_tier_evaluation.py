@@ -352,6 +352,38 @@ class TestTierEvaluation(CmrTierCase):
             self.env["cmr.contact"]._cron_send_queued()
         self.assertEqual(notice.state, "to_deliver")
 
+    def test_only_the_latest_move_is_announced(self):
+        customer = self._customer("Up and down", email="updown@example.com")
+        self._invoice(customer, 90, 20000)
+        self._evaluate(days_ago=60)
+        History = self.env["cmr.tier.history"].sudo()
+        standing = self._standing(customer)
+        up, down = History.create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "date": fields.Datetime.now(),
+                    "from_tier_id": from_tier.id,
+                    "to_tier_id": to_tier.id,
+                    "direction": direction,
+                    "reason": "evaluation",
+                    "score": standing.score,
+                }
+                for from_tier, to_tier, direction in (
+                    (self.low, self.gold, "up"),
+                    (self.gold, self.ordinary, "down"),
+                )
+            ]
+        )
+        pending = History._cmr_pending_notices(limit=100)
+        self.assertIn(down, pending)
+        self.assertNotIn(up, pending)
+        # A ladder that sends no notice leaves nothing pending.
+        self.ladder.notice_template_id = False
+        self.assertNotIn(down, History._cmr_pending_notices(limit=100))
+
     def test_first_classification_sends_no_notice(self):
         customer = self._customer("New", email="new@example.com")
         self._invoice(customer, 5, 40000)
