@@ -682,9 +682,11 @@ class CmrComplaint(models.Model):
                     seen.add(key)
                     batch |= complaint
             pending -= batch
-            for channel in batch.reply_channel_id:
+            for company, channel in {(c.company_id, c.reply_channel_id) for c in batch}:
                 complaints = batch.filtered(
-                    lambda c, ch=channel: c.reply_channel_id == ch
+                    lambda c, co=company, ch=channel: (
+                        c.company_id == co and c.reply_channel_id == ch
+                    )
                 )
                 subjects, bodies, origins = {}, {}, {}
                 for complaint in complaints:
@@ -709,7 +711,7 @@ class CmrComplaint(models.Model):
                         links,
                     )
                     origins[partner.id] = complaint
-                self.env["cmr.contact"]._cmr_send(
+                self.env["cmr.contact"].with_company(company)._cmr_send(
                     complaints.partner_id,
                     channel,
                     topic,
@@ -840,7 +842,7 @@ class CmrComplaint(models.Model):
                 complaint=complaint.name,
             )
             complaint.message_post(body=body, subtype_xmlid="mail.mt_comment")
-            self.env["cmr.contact"]._cmr_send(
+            self.env["cmr.contact"].with_company(complaint.company_id)._cmr_send(
                 complaint.partner_id,
                 complaint.reply_channel_id,
                 topic,

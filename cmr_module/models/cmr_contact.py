@@ -295,7 +295,9 @@ class CmrContact(models.Model):
                 body_by_partner[partner.id] = bodies[line.id]
                 origin[partner.id] = line
             for channel, partners in by_channel.items():
-                contacts |= self._cmr_send(
+                # Filed under the ladder's company (a shared customer would
+                # otherwise get the scheduled action user's).
+                contacts |= self.with_company(ladder.company_id)._cmr_send(
                     partners,
                     channel,
                     ladder.notify_topic_id,
