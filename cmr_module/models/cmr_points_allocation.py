@@ -1,5 +1,4 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 
 class CmrPointsAllocation(models.Model):
@@ -7,6 +6,7 @@ class CmrPointsAllocation(models.Model):
     and how many points of it (append-only, like the ledger)."""
 
     _name = "cmr.points.allocation"
+    _inherit = ["cmr.points.ledger.mixin"]
     _description = "Points Allocation"
     _order = "id"
     # Written only by the ledger's own methods, hundreds of thousands at a
@@ -24,29 +24,3 @@ class CmrPointsAllocation(models.Model):
     _sql_constraints = [
         ("points_positive", "CHECK(points > 0)", "Allocated points are positive."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Lines are appended by the card's methods (earn, redeem, adjust,
-        # expire), which check the balance and hold the card's lock, as
-        # superuser; never directly by a user or a client.
-        if not self.env.su:
-            self.check_access("create")
-            raise UserError(
-                self.env._(
-                    "Points are earned, redeemed or adjusted from the card, "
-                    "not written into the ledger directly."
-                )
-            )
-        return super().create(vals_list)
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be changed.")
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be deleted.")
-        )

@@ -27,6 +27,7 @@ class CmrPointsLine(models.Model):
     its points minus its allocations and no line is ever rewritten."""
 
     _name = "cmr.points.line"
+    _inherit = ["cmr.points.ledger.mixin"]
     _description = "Points Ledger Line"
     _order = "date desc, id desc"
     _rec_name = "reference"
@@ -163,32 +164,6 @@ class CmrPointsLine(models.Model):
             card=self.card_number,
             member=self.member_name,
             points=self.points,
-        )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Lines are appended by the card's methods (earn, redeem, adjust,
-        # expire), which check the balance and hold the card's lock, as
-        # superuser; never directly by a user or a client.
-        if not self.env.su:
-            self.check_access("create")
-            raise UserError(
-                self.env._(
-                    "Points are earned, redeemed or adjusted from the card, "
-                    "not written into the ledger directly."
-                )
-            )
-        return super().create(vals_list)
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be changed.")
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be deleted.")
         )
 
     # ------------------------------------------------------------------
