@@ -671,6 +671,7 @@ class CmrComplaint(models.Model):
             (3, self.env._("Okay")),
             (1, self.env._("Dissatisfied")),
         )
+        tokens = self.sudo()._cmr_rating_tokens()
         pending = self.sudo()
         while pending:
             # One complaint per customer and channel in each batch: the
@@ -691,7 +692,7 @@ class CmrComplaint(models.Model):
                 subjects, bodies, origins = {}, {}, {}
                 for complaint in complaints:
                     partner = complaint.partner_id
-                    token = complaint._rating_get_access_token(partner)
+                    token = tokens[complaint.id]
                     base_url = complaint.get_base_url()
                     links = Markup(" · ").join(
                         Markup('<a href="%s/rate/%s/%s">%s</a>')
@@ -720,6 +721,42 @@ class CmrComplaint(models.Model):
                     origin=origins,
                 )
         return True
+
+    def _cmr_rating_tokens(self):
+        """{complaint id: access token} of an open rating request for each
+        complaint's customer: the existing ones reused, the missing ones
+        created in one batch (what ``_rating_get_access_token`` does one
+        complaint at a time)."""
+        Rating = self.env["rating.rating"].sudo()
+        tokens = {}
+        for rating in Rating.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("consumed", "=", False),
+            ]
+        ):
+            tokens.setdefault((rating.res_id, rating.partner_id.id), rating)
+        missing = self.filtered(lambda c: (c.id, c.partner_id.id) not in tokens)
+        if missing:
+            model_id = self.env["ir.model"]._get_id(self._name)
+            for rating in Rating.create(
+                [
+                    {
+                        "partner_id": complaint.partner_id.id,
+                        "rated_partner_id": complaint._rating_get_operator().id,
+                        "res_model_id": model_id,
+                        "res_id": complaint.id,
+                        "is_internal": False,
+                    }
+                    for complaint in missing
+                ]
+            ):
+                tokens[(rating.res_id, rating.partner_id.id)] = rating
+        return {
+            complaint.id: tokens[(complaint.id, complaint.partner_id.id)].access_token
+            for complaint in self
+        }
 
     def action_reopen(self):
         """The answer did not settle it: reopen with a fresh reply deadline."""
@@ -1435,12 +1472,9 @@ class CmrComplaint(models.Model):
                 ]
             )
         closed._cmr_set_state("closed", close_date=now)
-        for complaint in closed:
-            complaint.message_post(
-                body=self.env._(
-                    "Closed automatically: the customer did not reply to the answer."
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        body = self.env._(
+            "Closed automatically: the customer did not reply to the answer."
+        )
+        closed._message_log_batch({complaint.id: body for complaint in closed})
         closed._cmr_request_rating()
         return closed

@@ -106,3 +106,35 @@ class TestComplaintLifecycle(CmrComplaintCase):
         self.assertEqual(complaint.state, "closed")
         self.assertEqual(recent.state, "answered")
         self.assertIn("Closed automatically", complaint.message_ids[:1].body or "")
+
+    def test_auto_close_does_not_query_per_complaint(self):
+        def queries_to_close(count):
+            customers = self.env["res.partner"].create(
+                [{"name": f"Auto close {count}.{index}"} for index in range(count)]
+            )
+            for customer in customers:
+                self._answered(partner_id=customer.id)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with freeze_time(FRIDAY_4PM + timedelta(days=3, minutes=1)):
+                before = self.env.cr.sql_log_count
+                closed = self.env["cmr.complaint"]._cron_auto_close()
+                self.env.flush_all()
+                queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(closed), count)
+            # Each customer is asked to rate, through the gate.
+            self.assertEqual(
+                self.env["cmr.contact"].search_count(
+                    [
+                        ("res_model", "=", "cmr.complaint"),
+                        ("res_id", "in", closed.ids),
+                        ("subject", "like", "How did we handle"),
+                    ]
+                ),
+                count,
+            )
+            return queries
+
+        small = queries_to_close(2)
+        large = queries_to_close(8)
+        self.assertLessEqual(large, small + 2, (small, large))
