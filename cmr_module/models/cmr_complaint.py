@@ -949,11 +949,17 @@ class CmrComplaint(models.Model):
         )
 
     @api.model
-    def _cmr_portal_pick(self, offered, value):
-        """The record of ``offered`` whose id the form sent as ``value``
-        (empty recordset when none is): never a record browsed by the id."""
+    def _cmr_portal_pick(self, offered, value, error):
+        """The record of ``offered`` whose id the form sent as ``value``,
+        never a record browsed by the id: empty when nothing was sent,
+        ``error`` (a UserError) when the id is not one of those offered."""
         value = str(value or "").strip()
-        return offered.filtered(lambda record: str(record.id) == value)
+        if not value:
+            return offered.browse()
+        picked = offered.filtered(lambda record: str(record.id) == value)
+        if not picked:
+            raise UserError(error)
+        return picked
 
     @api.model
     def _cmr_portal_check_files(self, files):
@@ -1056,38 +1062,21 @@ class CmrComplaint(models.Model):
                 )
             )
         reply_by = self._cmr_parse_local_datetime(form.get("reply_by"), partner)
-        category = self.env["cmr.complaint.category"]
-        if form.get("category_id"):
-            # Only an id of the offered categories, never any record by id.
-            category = category._cmr_portal_categories().filtered(
-                lambda c: str(c.id) == str(form["category_id"]).strip()
-            )
-            if not category:
-                raise UserError(self.env._("Unknown complaint category."))
-        # Only one of the customer's own orders and invoices, never any
-        # record by id.
-        order = self.env["sale.order"]
-        if form.get("sale_order_id"):
-            order = self._cmr_portal_pick(
-                self._cmr_portal_sale_orders(partner), form["sale_order_id"]
-            )
-            if not order:
-                raise UserError(
-                    self.env._(
-                        "Unknown sales order: choose one of your orders in the list."
-                    )
-                )
-        invoice = self.env["account.move"]
-        if form.get("invoice_id"):
-            invoice = self._cmr_portal_pick(
-                self._cmr_portal_invoices(partner), form["invoice_id"]
-            )
-            if not invoice:
-                raise UserError(
-                    self.env._(
-                        "Unknown invoice: choose one of your invoices in the list."
-                    )
-                )
+        category = self._cmr_portal_pick(
+            self.env["cmr.complaint.category"]._cmr_portal_categories(),
+            form.get("category_id"),
+            self.env._("Unknown complaint category."),
+        )
+        order = self._cmr_portal_pick(
+            self._cmr_portal_sale_orders(partner),
+            form.get("sale_order_id"),
+            self.env._("Unknown sales order: choose one of your orders in the list."),
+        )
+        invoice = self._cmr_portal_pick(
+            self._cmr_portal_invoices(partner),
+            form.get("invoice_id"),
+            self.env._("Unknown invoice: choose one of your invoices in the list."),
+        )
         files = self._cmr_portal_check_files(files)
         description = (form.get("description") or "").strip()
         # The customer does not follow the complaint: what we send them goes
@@ -1300,6 +1289,22 @@ class CmrComplaint(models.Model):
     # ------------------------------------------------------------------
     # Scheduled actions
     # ------------------------------------------------------------------
+    def _cmr_activity_values(self, activity_type, user, date_deadline):
+        """Values of an automated activity on the complaint, for one batch
+        create (the document name is given, not computed one at a time)."""
+        self.ensure_one()
+        return {
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_model": self._name,
+            "res_id": self.id,
+            "res_name": self.display_name,
+            "automated": True,
+            "activity_type_id": activity_type.id,
+            "summary": activity_type.summary,
+            "user_id": user.id,
+            "date_deadline": date_deadline,
+        }
+
     def _cmr_escalation_user(self, default_managers=None):
         """Whom breaches and approvals go to: the team leader, else the
         service level's escalation manager, else a CMR manager of the
@@ -1370,40 +1375,20 @@ class CmrComplaint(models.Model):
             "cmr_module.mail_activity_type_cmr_complaint_reminder"
         )
         breach_type = self.env.ref("cmr_module.mail_activity_type_cmr_complaint_breach")
-        model_id = self.env["ir.model"]._get_id(self._name)
-        activities = [
-            {
-                "res_model_id": model_id,
-                "res_model": self._name,
-                "res_id": complaint.id,
-                # Given rather than computed one activity at a time.
-                "res_name": complaint.display_name,
-                "automated": True,
-                "activity_type_id": reminder_type.id,
-                "user_id": complaint.user_id.id,
-                "date_deadline": complaint.deadline.date(),
-                "summary": self.env._("Reply deadline approaching"),
-            }
-            for complaint in to_remind
-        ]
         default_managers = breaches._cmr_default_managers()
-        activities += [
-            {
-                "res_model_id": model_id,
-                "res_model": self._name,
-                "res_id": complaint.id,
-                # Given rather than computed one activity at a time.
-                "res_name": complaint.display_name,
-                "automated": True,
-                "activity_type_id": breach_type.id,
-                "user_id": (
-                    complaint._cmr_escalation_user(default_managers)
-                    or complaint.user_id
-                    or self.env.user
-                ).id,
-                "date_deadline": now.date(),
-                "summary": self.env._("Complaint deadline breached"),
-            }
+        activities = [
+            complaint._cmr_activity_values(
+                reminder_type, complaint.user_id, complaint.deadline.date()
+            )
+            for complaint in to_remind
+        ] + [
+            complaint._cmr_activity_values(
+                breach_type,
+                complaint._cmr_escalation_user(default_managers)
+                or complaint.user_id
+                or self.env.user,
+                now.date(),
+            )
             for complaint in breaches
         ]
         if activities:
