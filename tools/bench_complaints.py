@@ -14,25 +14,10 @@ tenth inside their reminder window, the rest later. Then times:
 Nothing is committed.
 """
 
-import argparse
 import time
 from datetime import datetime
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-
-
-class QueryCounter:
-    def __init__(self, cr):
-        self.cr = cr
-
-    def __enter__(self):
-        self.start = self.cr.sql_log_count
-        return self
-
-    def __exit__(self, *exc):
-        self.count = self.cr.sql_log_count - self.start
+from bench_common import QueryCounter, bench_env, bench_parser
 
 
 def build(env, customers, complaints):
@@ -130,16 +115,12 @@ def build(env, customers, complaints):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with bench_env(args) as env:
+        cr = env.cr
         Complaint = env["cmr.complaint"]
         start = time.perf_counter()
         build(env, args.customers, args.count)

@@ -5,14 +5,11 @@ database, then times ``res.partner.cmr_check_contact`` on 10k and 100k of
 them in one call each. Nothing is committed.
 """
 
-import argparse
 import statistics
 import time
 from datetime import datetime
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
+from bench_common import bench_env, bench_parser
 
 SETUP_SQL = """
 INSERT INTO res_partner (name, complete_name, tz, active, type, is_company,
@@ -112,16 +109,12 @@ def timed(env, ids, repeat):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with bench_env(args) as env:
+        cr = env.cr
         start = time.perf_counter()
         ids = build(env, args.count)
         print(f"built {len(ids):,} customers in {time.perf_counter() - start:.1f} s")

@@ -8,15 +8,12 @@ the expiry run (points older than 365 days, first in first out) and one
 merchant's monthly settlement. Nothing is committed.
 """
 
-import argparse
 import random
 import statistics
 import time
 from datetime import date, datetime, timedelta
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
+from bench_common import QueryCounter, bench_env, bench_parser
 
 EARNINGS_PER_CARD = 8
 REDEMPTIONS_PER_CARD = 2
@@ -158,29 +155,13 @@ def timed(func, repeat=1):
     return times, result
 
 
-class QueryCounter:
-    def __init__(self, cr):
-        self.cr = cr
-
-    def __enter__(self):
-        self.start = self.cr.sql_log_count
-        return self
-
-    def __exit__(self, *exc):
-        self.count = self.cr.sql_log_count - self.start
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
+    parser = bench_parser(__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = Registry(args.database)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with bench_env(args) as env:
+        cr = env.cr
         start = time.perf_counter()
         cards, agreements = build(env, args.count)
         cr.execute("SELECT COUNT(*) FROM cmr_points_line")
