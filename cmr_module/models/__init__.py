@@ -1,3 +1,4 @@
+from . import cmr_input_guard
 from . import cmr_code_mixin
 from . import cmr_charter_mixin
 from . import cmr_interest
