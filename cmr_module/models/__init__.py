@@ -11,6 +11,7 @@ from . import cmr_important_date
 from . import cmr_charter_log
 from . import cmr_contact
 from . import res_partner
+from . import res_users
 from . import cmr_customer_category
 from . import cmr_tier_ladder
 from . import cmr_tier

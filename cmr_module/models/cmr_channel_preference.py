@@ -1,6 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# A rank says an order among a handful of channels; a cap above a few a day
+# means no cap, which 0 already says.
+RANK_MAX = 99
+CAP_WEEK_MAX = 100
+CAP_MONTH_MAX = 400
+
 
 class CmrChannelPreference(models.Model):
     """A channel the customer accepts, with its rank and frequency caps."""
@@ -10,16 +16,26 @@ class CmrChannelPreference(models.Model):
     _description = "Accepted Channel"
     _order = "partner_id, sequence, id"
 
-    sequence = fields.Integer(string="Rank", default=10)
+    sequence = fields.Integer(
+        string="Rank", default=10, help=f"1 (best) to {RANK_MAX}."
+    )
     channel_id = fields.Many2one(
         "cmr.channel", required=True, ondelete="restrict", index=True
     )
     cap_week = fields.Integer(
-        string="Max per Week", help="Most contacts per calendar week; 0: no limit."
+        string="Max per Week",
+        help=f"Most contacts per calendar week, up to {CAP_WEEK_MAX}; 0: no limit.",
     )
     cap_month = fields.Integer(
-        string="Max per Month", help="Most contacts per calendar month; 0: no limit."
+        string="Max per Month",
+        help=f"Most contacts per calendar month, up to {CAP_MONTH_MAX}; 0: no limit.",
     )
+
+    _input_number_ranges = {
+        "sequence": (0, RANK_MAX),
+        "cap_week": (0, CAP_WEEK_MAX),
+        "cap_month": (0, CAP_MONTH_MAX),
+    }
 
     _sql_constraints = [
         (

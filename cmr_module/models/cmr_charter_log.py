@@ -52,10 +52,19 @@ class CmrCharterLog(models.Model):
         readonly=True,
         default=lambda self: self._default_source(),
     )
+    # As written, in the language of whoever made the change; the *_label
+    # fields below show them in the reader's language where they can.
     item = fields.Char(required=True, readonly=True)
     field_name = fields.Char(string="Technical Item", readonly=True)
     old_value = fields.Text(readonly=True)
     new_value = fields.Text(readonly=True)
+    # Technical values of choices (selections, yes/no), to name them again
+    # in the reader's language.
+    old_key = fields.Char(readonly=True)
+    new_key = fields.Char(readonly=True)
+    item_label = fields.Char(string="What", compute="_compute_labels")
+    old_value_label = fields.Char(string="Before", compute="_compute_labels")
+    new_value_label = fields.Char(string="After", compute="_compute_labels")
     consent = fields.Selection(
         [("granted", "Granted"), ("withdrawn", "Withdrawn")], readonly=True
     )
@@ -63,6 +72,37 @@ class CmrCharterLog(models.Model):
     topic_id = fields.Many2one(
         "cmr.topic", string="Purpose", readonly=True, ondelete="restrict"
     )
+
+    @api.depends("item", "field_name", "old_value", "new_value", "old_key", "new_key")
+    @api.depends_context("lang")
+    def _compute_labels(self):
+        partner_fields = self.env["res.partner"]._fields
+        choices = {}
+        for line in self:
+            field = partner_fields.get(line.field_name or "")
+            if field:
+                item = field._description_string(self.env)
+            elif line.field_name in self.env:
+                # A charter line model (channels, windows...): its name.
+                item = self.env["ir.model"]._get(line.field_name).name
+            else:
+                item = line.item
+            line.item_label = item
+            if field and field.type in ("selection", "boolean"):
+                if field.name not in choices:
+                    choices[field.name] = self._choice_labels(field)
+                labels = choices[field.name]
+                line.old_value_label = labels.get(line.old_key, line.old_value)
+                line.new_value_label = labels.get(line.new_key, line.new_value)
+            else:
+                line.old_value_label = line.old_value
+                line.new_value_label = line.new_value
+
+    def _choice_labels(self, field):
+        """{technical value: label in the reader's language} of a choice."""
+        if field.type == "boolean":
+            return {"1": self.env._("Yes"), "0": self.env._("No")}
+        return dict(field._description_selection(self.env))
 
     @api.model
     def _default_source(self):

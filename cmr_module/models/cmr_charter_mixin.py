@@ -10,6 +10,7 @@ class CmrCharterMixin(models.AbstractModel):
     """
 
     _name = "cmr.charter.mixin"
+    _inherit = ["cmr.input.guard"]
     _description = "CMR Charter Line"
 
     partner_id = fields.Many2one(

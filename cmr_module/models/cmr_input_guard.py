@@ -20,6 +20,59 @@ def has_control_characters(value):
     return isinstance(value, str) and bool(CONTROL_CHARACTERS.search(value))
 
 
+def shown(value, length=40):
+    """A value as it may be echoed in an error message: without control
+    characters and cut short, whatever was posted."""
+    text = CONTROL_CHARACTERS.sub("", str(value or ""))
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def check_input_values(model, vals, text_limits, number_ranges, all_texts=True):
+    """Raise a ValidationError when a value in ``vals`` is out of bounds.
+
+    :param model: the model written (for its fields and environment)
+    :param text_limits: {field name: maximum number of characters}
+    :param number_ranges: {field name: (minimum, maximum)}, inclusive
+    :param all_texts: refuse control characters in every text of ``vals``,
+        not only in the fields of ``text_limits``
+    """
+    env = model.env
+    for name, value in vals.items():
+        field = model._fields.get(name)
+        if field is None or value is None or value is False:
+            continue
+        limit = text_limits.get(name)
+        checked = all_texts or limit
+        if checked and isinstance(value, str) and has_control_characters(value):
+            raise ValidationError(
+                env._(
+                    "%(field)s contains control characters: remove them and try again.",
+                    field=field._description_string(env),
+                )
+            )
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise ValidationError(
+                env._(
+                    "%(field)s is too long: %(length)s characters, at most %(limit)s.",
+                    field=field._description_string(env),
+                    length=len(value),
+                    limit=limit,
+                )
+            )
+        bounds = number_ranges.get(name)
+        if bounds and isinstance(value, int | float):
+            low, high = bounds
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValidationError(
+                    env._(
+                        "%(field)s must be between %(low)s and %(high)s.",
+                        field=field._description_string(env),
+                        low=low if low is not None else "-∞",
+                        high=high if high is not None else "∞",
+                    )
+                )
+
+
 class CmrInputGuard(models.AbstractModel):
     """Bounds every value a person (portal, form or RPC) can write.
 
@@ -39,47 +92,20 @@ class CmrInputGuard(models.AbstractModel):
     _input_text_limits = {}
     # {field name: (minimum, maximum)}, both inclusive; None for no bound.
     _input_number_ranges = {}
+    # Refuse control characters in every text written, or only in the
+    # fields listed above.
+    _input_check_all_texts = True
 
     @api.model
     def _check_input_values(self, vals):
         """Raise a ValidationError when a value in vals is out of bounds."""
-        for name, value in vals.items():
-            field = self._fields.get(name)
-            if field is None or value is None or value is False:
-                continue
-            if isinstance(value, str) and has_control_characters(value):
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s contains control characters: remove them and "
-                        "try again.",
-                        field=field._description_string(self.env),
-                    )
-                )
-            limit = self._input_text_limits.get(name)
-            if limit and isinstance(value, str) and len(value) > limit:
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s is too long: %(length)s characters, at most "
-                        "%(limit)s.",
-                        field=field._description_string(self.env),
-                        length=len(value),
-                        limit=limit,
-                    )
-                )
-            bounds = self._input_number_ranges.get(name)
-            if bounds and isinstance(value, int | float):
-                low, high = bounds
-                if (low is not None and value < low) or (
-                    high is not None and value > high
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "%(field)s must be between %(low)s and %(high)s.",
-                            field=field._description_string(self.env),
-                            low=low if low is not None else "-∞",
-                            high=high if high is not None else "∞",
-                        )
-                    )
+        check_input_values(
+            self,
+            vals,
+            self._input_text_limits,
+            self._input_number_ranges,
+            all_texts=self._input_check_all_texts,
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

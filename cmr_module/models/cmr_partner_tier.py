@@ -37,7 +37,10 @@ class CmrPartnerTier(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     category_id = fields.Many2one(
-        related="partner_id.cmr_category_id", string="Category", store=True
+        related="partner_id.cmr_category_id",
+        string="Category",
+        store=True,
+        groups="cmr_module.group_cmr_user",
     )
     tier_id = fields.Many2one(
         "cmr.tier", index=True, readonly=True, ondelete="restrict"
@@ -50,35 +53,63 @@ class CmrPartnerTier(models.Model):
     breakdown_html = fields.Html(
         string="Score Breakdown", compute="_compute_breakdown_html", sanitize=False
     )
+    # The figures behind the score are staff's working data: the customer
+    # sees the score, its breakdown in points and the upgrade path.
     revenue = fields.Monetary(
-        readonly=True, help="Invoiced net of credit notes over the rolling window."
+        readonly=True,
+        help="Invoiced net of credit notes over the rolling window.",
+        groups="cmr_module.group_cmr_user",
     )
-    margin = fields.Monetary(string="Gross Margin", readonly=True)
-    sales = fields.Monetary(string="Confirmed Sales", readonly=True)
+    margin = fields.Monetary(
+        string="Gross Margin", readonly=True, groups="cmr_module.group_cmr_user"
+    )
+    sales = fields.Monetary(
+        string="Confirmed Sales", readonly=True, groups="cmr_module.group_cmr_user"
+    )
     ontime_rate = fields.Float(
-        string="Paid on Time (%)", digits=(5, 2), readonly=True, aggregator="avg"
+        string="Paid on Time (%)",
+        digits=(5, 2),
+        readonly=True,
+        aggregator="avg",
+        groups="cmr_module.group_cmr_user",
     )
     days_late = fields.Float(
-        string="Average Days Late", digits=(8, 2), readonly=True, aggregator="avg"
+        string="Average Days Late",
+        digits=(8, 2),
+        readonly=True,
+        aggregator="avg",
+        groups="cmr_module.group_cmr_user",
     )
-    compliance = fields.Float(string="Compliance Rating", digits=(5, 2), readonly=True)
-    influence = fields.Float(string="Influence Rating", digits=(5, 2), readonly=True)
-    referrals = fields.Integer(readonly=True)
+    compliance = fields.Float(
+        string="Compliance Rating",
+        digits=(5, 2),
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
+    )
+    influence = fields.Float(
+        string="Influence Rating",
+        digits=(5, 2),
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
+    )
+    referrals = fields.Integer(readonly=True, groups="cmr_module.group_cmr_user")
     below_count = fields.Integer(
         string="Evaluations Below",
         readonly=True,
         help="Consecutive evaluations that placed the customer below this tier.",
+        groups="cmr_module.group_cmr_user",
     )
-    below_since = fields.Date(readonly=True)
+    below_since = fields.Date(readonly=True, groups="cmr_module.group_cmr_user")
     below_date = fields.Date(
         string="Last Evaluation Below",
         readonly=True,
         help="An evaluation counts once a day, so that re-running it changes nothing.",
+        groups="cmr_module.group_cmr_user",
     )
     lock_tier_id = fields.Many2one(
         "cmr.tier", string="Locked Tier", readonly=True, ondelete="restrict"
     )
-    lock_reason = fields.Char(readonly=True)
+    lock_reason = fields.Char(readonly=True, groups="cmr_module.group_cmr_user")
     lock_until = fields.Date(string="Locked Until", readonly=True)
     next_tier_id = fields.Many2one("cmr.tier", readonly=True)
     gap_score = fields.Float(

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import format_date
 
+from .cmr_input_guard import NAME_MAX
+
 
 class CmrQuietDay(models.Model):
     """A date on which the customer does not want to be contacted at all."""
@@ -11,7 +13,9 @@ class CmrQuietDay(models.Model):
     _order = "partner_id, date"
 
     date = fields.Date(required=True)
-    name = fields.Char(string="Note")
+    name = fields.Char(string="Note", help=f"At most {NAME_MAX} characters.")
+
+    _input_text_limits = {"name": NAME_MAX}
 
     _sql_constraints = [
         (

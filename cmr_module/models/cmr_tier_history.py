@@ -46,7 +46,11 @@ class CmrTierHistory(models.Model):
         "cmr.tier.ladder", required=True, index=True, ondelete="cascade", readonly=True
     )
     run_id = fields.Many2one(
-        "cmr.tier.run", string="Evaluation Run", index=True, readonly=True
+        "cmr.tier.run",
+        string="Evaluation Run",
+        index=True,
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
     user_id = fields.Many2one(
@@ -55,6 +59,7 @@ class CmrTierHistory(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
         ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
     from_tier_id = fields.Many2one("cmr.tier", readonly=True, ondelete="restrict")
     to_tier_id = fields.Many2one("cmr.tier", readonly=True, ondelete="restrict")
@@ -70,10 +75,16 @@ class CmrTierHistory(models.Model):
         index=True,
     )
     reason = fields.Selection(HISTORY_REASONS, required=True, readonly=True)
-    note = fields.Char(readonly=True)
-    score = fields.Float(digits=(16, 2), readonly=True, aggregator="avg")
-    breakdown = fields.Json(readonly=True)
-    revenue = fields.Monetary(readonly=True)
+    # Staff's words and figures; the customer sees the move and its kind.
+    note = fields.Char(readonly=True, groups="cmr_module.group_cmr_user")
+    score = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        aggregator="avg",
+        groups="cmr_module.group_cmr_user",
+    )
+    breakdown = fields.Json(readonly=True, groups="cmr_module.group_cmr_user")
+    revenue = fields.Monetary(readonly=True, groups="cmr_module.group_cmr_user")
     customer_count = fields.Integer(
         string="Customers", default=1, readonly=True, aggregator="sum"
     )

@@ -1,12 +1,15 @@
 import csv
 import io
 import re
+from collections import namedtuple
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools.contact_gate import ContactGate
+from ..tools.spreadsheet import SpreadsheetSafeWriter
+from .cmr_input_guard import check_input_values, shown
 
 # Partner fields of the charter whose changes are written to the ledger.
 CHARTER_FIELDS = (
@@ -25,9 +28,20 @@ PORTAL_EXTRA_ROWS = 2
 # Latest ledger lines shown under the portal form (the download has them all).
 PORTAL_LEDGER_LINES = 50
 HOUR_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
+# What one charter holds at most: a gift wish is a few sentences, and every
+# change of it is copied into the append-only ledger for good.
+GIFT_PREFERENCE_MAX = 1000
+PORTAL_MAX_WINDOWS = 28
+PORTAL_MAX_IMPORTANT_DATES = 20
+PORTAL_MAX_QUIET_DAYS = 100
 
 # Set by defaults on every new partner: only their later changes are logged.
 CHARTER_FIELDS_NOT_LOGGED_AT_CREATE = ("lang", "tz")
+
+
+# A choice (selection or yes/no) of the charter: compared by its technical
+# value, written to the ledger with its label too.
+Choice = namedtuple("Choice", ["key", "label"])
 
 
 class ResPartner(models.Model):
@@ -106,7 +120,8 @@ class ResPartner(models.Model):
     cmr_birthday = fields.Date(string="Birthday")
     cmr_gift_preference = fields.Text(
         string="Gift Preferences",
-        help="What the customer would enjoy receiving, in their own words.",
+        help="What the customer would enjoy receiving, in their own words "
+        f"(at most {GIFT_PREFERENCE_MAX} characters).",
     )
     cmr_charter_log_ids = fields.One2many(
         "cmr.charter.log",
@@ -268,9 +283,21 @@ class ResPartner(models.Model):
         for partner, count in self._cmr_count_by_partner("cmr.tier.history").items():
             partner.cmr_tier_history_count = count
 
+    def _cmr_check_charter_input(self, vals):
+        # Only the charter's own texts are bounded: the partner's other
+        # fields belong to Odoo and to the integrator's data.
+        check_input_values(
+            self,
+            vals,
+            {"cmr_gift_preference": GIFT_PREFERENCE_MAX},
+            {},
+            all_texts=False,
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._cmr_check_charter_input(vals)
             if "cmr_topic_ids" in vals:
                 vals["cmr_topics_chosen"] = True
         partners = super().create(vals_list)
@@ -290,6 +317,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        self._cmr_check_charter_input(vals)
         if "cmr_topic_ids" in vals:
             vals = dict(vals, cmr_topics_chosen=True)
         logged = [name for name in CHARTER_FIELDS if name in vals]
@@ -337,9 +365,14 @@ class ResPartner(models.Model):
             if field.type == "many2many":
                 values[name] = {record.id: record.display_name for record in value}
             elif field.type == "selection":
-                values[name] = labels[name].get(value, "") if value else ""
+                values[name] = Choice(
+                    value or "", labels[name].get(value, "") if value else ""
+                )
             elif field.type == "boolean":
-                values[name] = self.env._("Yes") if value else self.env._("No")
+                values[name] = Choice(
+                    "1" if value else "0",
+                    self.env._("Yes") if value else self.env._("No"),
+                )
             elif field.type == "date":
                 values[name] = format_date(self.env, value) if value else ""
             else:
@@ -362,6 +395,18 @@ class ResPartner(models.Model):
             }
             if name == "cmr_do_not_contact":
                 base["consent"] = "withdrawn" if self.cmr_do_not_contact else "granted"
+            if isinstance(new, Choice):
+                old = old or Choice("", "")
+                entries.append(
+                    dict(
+                        base,
+                        old_value=old.label or False,
+                        new_value=new.label or False,
+                        old_key=old.key or False,
+                        new_key=new.key or False,
+                    )
+                )
+                continue
             if not isinstance(new, dict):
                 entries.append(
                     dict(base, old_value=old or False, new_value=new or False)
@@ -451,6 +496,8 @@ class ResPartner(models.Model):
         for name, value in values.items():
             if isinstance(value, dict):
                 values[name] = sorted(value.values())
+            elif isinstance(value, Choice):
+                values[name] = value.label
         return {
             "customer": self.display_name,
             "charter": {
@@ -481,9 +528,9 @@ class ResPartner(models.Model):
                     "date": fields.Datetime.to_string(line.date),
                     "changed_by": line.user_id.name or "",
                     "source": line.source,
-                    "item": line.item,
-                    "old_value": line.old_value or "",
-                    "new_value": line.new_value or "",
+                    "item": line.item_label,
+                    "old_value": line.old_value_label or "",
+                    "new_value": line.new_value_label or "",
                     "consent": line.consent or "",
                     "channel": line.channel_id.code or "",
                     "purpose": line.topic_id.code or "",
@@ -560,12 +607,16 @@ class ResPartner(models.Model):
                 form.get("birthday"), env._("Birthday")
             ),
         }
+        if vals["cmr_birthday"] and vals["cmr_birthday"] > fields.Date.context_today(
+            self
+        ):
+            raise ValidationError(env._("A birthday cannot be in the future."))
         known_channels = {str(c.id) for c in channels}
         for key in form:
             match = re.match(r"^channel_(\w+?)_", key)
             if match and match.group(1) not in known_channels:
                 raise ValidationError(
-                    env._("Unknown contact channel %s.", match.group(1))
+                    env._("Unknown contact channel %s.", shown(match.group(1)))
                 )
         vals.update(self._cmr_parse_selection(form, "place", "cmr_preferred_place"))
         vals.update(
@@ -574,12 +625,12 @@ class ResPartner(models.Model):
         lang = form.get("lang")
         if lang:
             if lang not in dict(env["res.lang"].get_installed()):
-                raise ValidationError(env._("Unknown language %s.", lang))
+                raise ValidationError(env._("Unknown language %s.", shown(lang)))
             vals["lang"] = lang
         tz = form.get("tz")
         if tz:
             if tz not in dict(self._fields["tz"]._description_selection(env)):
-                raise ValidationError(env._("Unknown time zone %s.", tz))
+                raise ValidationError(env._("Unknown time zone %s.", shown(tz)))
             vals["tz"] = tz
         vals["cmr_channel_pref_ids"] = self._cmr_channel_commands(form, channels)
         vals["cmr_window_ids"] = self._cmr_window_commands(form)
@@ -596,7 +647,7 @@ class ResPartner(models.Model):
             raise ValidationError(
                 self.env._(
                     "%(value)s is not a valid %(field)s.",
-                    value=value,
+                    value=shown(value),
                     field=self._fields[field_name]._description_string(self.env),
                 )
             )
@@ -606,22 +657,29 @@ class ResPartner(models.Model):
         if not value:
             return False
         try:
-            return fields.Date.to_date(value.strip())
-        except ValueError as error:
+            date = fields.Date.to_date(value.strip()[:20])
+        except ValueError:
+            date = False
+        if not date or not 1900 <= date.year <= 2200:
             raise ValidationError(
                 self.env._(
-                    "%(label)s: %(value)s is not a date.", label=label, value=value
+                    "%(label)s: %(value)s is not a date.",
+                    label=shown(label),
+                    value=shown(value),
                 )
-            ) from error
+            )
+        return date
 
     def _cmr_parse_int(self, value, label):
         value = (value or "").strip()
         if not value:
             return 0
-        if not re.fullmatch(r"-?\d+", value):
+        if not re.fullmatch(r"-?\d{1,9}", value):
             raise ValidationError(
                 self.env._(
-                    "%(label)s: %(value)s is not a number.", label=label, value=value
+                    "%(label)s: %(value)s is not a number.",
+                    label=label,
+                    value=shown(value),
                 )
             )
         number = int(value)
@@ -638,7 +696,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "%(label)s: %(value)s is not a time (HH:MM).",
                     label=label,
-                    value=value,
+                    value=shown(value),
                 )
             )
         hours, minutes = int(match.group(1)), int(match.group(2))
@@ -647,7 +705,7 @@ class ResPartner(models.Model):
                 self.env._(
                     "%(label)s: %(value)s is not a time of day.",
                     label=label,
-                    value=value,
+                    value=shown(value),
                 )
             )
         return hours + minutes / 60
@@ -697,9 +755,15 @@ class ResPartner(models.Model):
             start, end = form.get(prefix + "from"), form.get(prefix + "to")
             if not (start or end):
                 continue
+            if len(wanted) >= PORTAL_MAX_WINDOWS:
+                raise ValidationError(
+                    self.env._(
+                        "At most %(count)s contact windows.", count=PORTAL_MAX_WINDOWS
+                    )
+                )
             weekday = form.get(prefix + "weekday")
             if weekday not in weekdays:
-                raise ValidationError(self.env._("Unknown weekday %s.", weekday))
+                raise ValidationError(self.env._("Unknown weekday %s.", shown(weekday)))
             wanted.add(
                 (
                     weekday,
@@ -716,9 +780,27 @@ class ResPartner(models.Model):
 
     def _cmr_quiet_day_commands(self, form):
         wanted = set()
+        kept = set(self.cmr_quiet_day_ids.mapped("date"))
+        today = fields.Date.context_today(self)
         for line in (form.get("quiet_days") or "").splitlines():
-            if line.strip():
-                wanted.add(self._cmr_parse_date(line, self.env._("Quiet day")))
+            if not line.strip():
+                continue
+            if len(wanted) >= PORTAL_MAX_QUIET_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "At most %(count)s quiet days.", count=PORTAL_MAX_QUIET_DAYS
+                    )
+                )
+            day = self._cmr_parse_date(line, self.env._("Quiet day"))
+            # A past day already in the charter may stay; a new one is a typo.
+            if day < today and day not in kept:
+                raise ValidationError(
+                    self.env._(
+                        "Quiet day %(date)s is in the past.",
+                        date=format_date(self.env, day),
+                    )
+                )
+            wanted.add(day)
         return self._cmr_sync_commands(
             self.cmr_quiet_day_ids, lambda d: d.date, wanted, lambda key: {"date": key}
         )
@@ -733,6 +815,13 @@ class ResPartner(models.Model):
             date = form.get(prefix + "date")
             if not (name or date):
                 continue
+            if len(wanted) >= PORTAL_MAX_IMPORTANT_DATES:
+                raise ValidationError(
+                    self.env._(
+                        "At most %(count)s important dates.",
+                        count=PORTAL_MAX_IMPORTANT_DATES,
+                    )
+                )
             if not name or not date:
                 raise ValidationError(
                     self.env._("An important date needs both an occasion and a date.")
@@ -764,7 +853,7 @@ class ResPartner(models.Model):
         """The charter and its ledger as CSV rows (section, item, values…)."""
         data = self._cmr_export_charter()
         output = io.StringIO()
-        writer = csv.writer(output)
+        writer = SpreadsheetSafeWriter(csv.writer(output))
         writer.writerow(
             ["section", "item", "value", "old_value", "date", "changed_by", "source"]
         )

@@ -106,6 +106,8 @@ latest_rating AS (
       FROM cmr_score_rating r
       JOIN res_partner rp ON rp.id = r.partner_id
      WHERE %(use_ratings)s AND r.company_id = %(company_id)s
+       -- Ratings count from their day on, never ahead of the evaluation.
+       AND r.date < %(day_after)s
      ORDER BY rp.commercial_partner_id, r.kind, r.date DESC, r.id DESC
 ),
 ratings AS (

@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("cmr_portal_tier", {
         },
         {
             content: "My tier history is listed",
-            trigger: ".o_cmr_tier_history td:contains('Welcome A')",
+            trigger: ".o_cmr_tier_history td:contains('Changed by our staff')",
         },
     ],
 });
