@@ -61,13 +61,24 @@ class CmrContact(models.Model):
     scheduled_date = fields.Datetime(
         string="Next Try", help="The first moment the customer's charter allows."
     )
-    refusal_reason = fields.Selection(GATE_REASONS, readonly=True)
-    user_id = fields.Many2one(
-        "res.users", string="Staff", default=lambda self: self.env.user
+    refusal_reason = fields.Selection(
+        GATE_REASONS, readonly=True, groups="cmr_module.group_cmr_user"
     )
-    res_model = fields.Char(string="Origin Model", readonly=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Staff",
+        default=lambda self: self.env.user,
+        groups="cmr_module.group_cmr_user",
+    )
+    res_model = fields.Char(
+        string="Origin Model", readonly=True, groups="cmr_module.group_cmr_user"
+    )
     res_id = fields.Many2oneReference(
-        string="Origin Record", model_field="res_model", readonly=True, index=True
+        string="Origin Record",
+        model_field="res_model",
+        readonly=True,
+        index=True,
+        groups="cmr_module.group_cmr_user",
     )
 
     @api.ondelete(at_uninstall=False)

@@ -47,7 +47,9 @@ class CmrTier(models.Model):
         groups="cmr_module.group_cmr_user",
     )
     customer_count = fields.Integer(
-        string="Customers", compute="_compute_customer_count"
+        string="Customers",
+        compute="_compute_customer_count",
+        groups="cmr_module.group_cmr_user",
     )
 
     def _compute_customer_count(self):

@@ -45,7 +45,11 @@ class CmrTierLadder(models.Model):
     )
     tier_ids = fields.One2many("cmr.tier", "ladder_id", string="Tiers", copy=True)
     criterion_ids = fields.One2many(
-        "cmr.score.criterion", "ladder_id", string="Scoring Criteria", copy=True
+        "cmr.score.criterion",
+        "ladder_id",
+        string="Scoring Criteria",
+        copy=True,
+        groups="cmr_module.group_cmr_user",
     )
     window_months = fields.Integer(
         string="Rolling Window (months)",
@@ -62,18 +66,21 @@ class CmrTierLadder(models.Model):
         default="consecutive",
         help="Upgrades apply at once; downgrades wait, so that one weak month "
         "does not move a customer down.",
+        groups="cmr_module.group_cmr_user",
     )
     downgrade_after = fields.Integer(
         string="Evaluations Below",
         default=2,
         help="Move a customer down after this many evaluations in a row below "
         "the tier (1 = at once).",
+        groups="cmr_module.group_cmr_user",
     )
     grace_days = fields.Integer(
         string="Grace Period (days)",
         default=60,
         help="Move a customer down when they have stayed below the tier this "
         "many days.",
+        groups="cmr_module.group_cmr_user",
     )
     notify_topic_id = fields.Many2one(
         "cmr.topic",
@@ -82,6 +89,7 @@ class CmrTierLadder(models.Model):
             "cmr_module.cmr_topic_relationship", raise_if_not_found=False
         ),
         help="The topic of the tier-change notice; the contact gate checks it.",
+        groups="cmr_module.group_cmr_user",
     )
     notice_template_id = fields.Many2one(
         "mail.template",
@@ -89,6 +97,7 @@ class CmrTierLadder(models.Model):
         default=lambda self: self.env.ref(
             "cmr_module.mail_template_cmr_tier_change", raise_if_not_found=False
         ),
+        groups="cmr_module.group_cmr_user",
     )
 
     @api.constrains("active", "company_id")
@@ -108,10 +117,20 @@ class CmrTierLadder(models.Model):
                     )
                 )
 
-    run_ids = fields.One2many("cmr.tier.run", "ladder_id", string="Runs")
-    run_count = fields.Integer(compute="_compute_counts")
-    customer_count = fields.Integer(string="Customers", compute="_compute_counts")
-    last_run_date = fields.Datetime(compute="_compute_counts")
+    run_ids = fields.One2many(
+        "cmr.tier.run", "ladder_id", string="Runs", groups="cmr_module.group_cmr_user"
+    )
+    run_count = fields.Integer(
+        compute="_compute_counts", groups="cmr_module.group_cmr_user"
+    )
+    customer_count = fields.Integer(
+        string="Customers",
+        compute="_compute_counts",
+        groups="cmr_module.group_cmr_user",
+    )
+    last_run_date = fields.Datetime(
+        compute="_compute_counts", groups="cmr_module.group_cmr_user"
+    )
 
     def _compute_counts(self):
         runs = {
