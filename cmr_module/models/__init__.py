@@ -22,6 +22,7 @@ from . import cmr_tier_run
 from . import cmr_alliance
 from . import cmr_alliance_benefit
 from . import cmr_alliance_merchant
+from . import cmr_membership_code
 from . import cmr_membership
 from . import cmr_points_ledger_mixin
 from . import cmr_points_line

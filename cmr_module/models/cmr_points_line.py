@@ -1,3 +1,4 @@
+import logging
 import math
 
 from dateutil.relativedelta import relativedelta
@@ -5,6 +6,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .cmr_input_guard import AMOUNT_MAX, NAME_MAX
+from .cmr_points_ledger_mixin import POINTS_MAX
+
+_logger = logging.getLogger(__name__)
 
 # Cards whose old points the scheduled expiry handles per transaction.
 EXPIRY_BATCH = 20000
@@ -27,11 +33,16 @@ class CmrPointsLine(models.Model):
     its points minus its allocations and no line is ever rewritten."""
 
     _name = "cmr.points.line"
-    _inherit = ["cmr.points.ledger.mixin"]
+    _inherit = ["cmr.points.ledger.mixin", "cmr.input.guard"]
     _description = "Points Ledger Line"
     _order = "date desc, id desc"
     _rec_name = "reference"
     _check_company_auto = True
+    _input_text_limits = {"reference": NAME_MAX, "reason": NAME_MAX}
+    _input_number_ranges = {
+        "points": (-POINTS_MAX, POINTS_MAX),
+        "amount": (0, AMOUNT_MAX),
+    }
 
     membership_id = fields.Many2one(
         "cmr.membership",
@@ -69,7 +80,12 @@ class CmrPointsLine(models.Model):
         string="Merchant",
     )
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    points = fields.Integer(required=True, readonly=True, aggregator="sum")
+    points = fields.Integer(
+        required=True,
+        readonly=True,
+        aggregator="sum",
+        help=f"At most {POINTS_MAX} either way.",
+    )
     date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now, index=True
     )
@@ -78,14 +94,15 @@ class CmrPointsLine(models.Model):
     )
     amount = fields.Monetary(
         readonly=True,
-        help="Purchase amount for earnings, discount given for redemptions.",
+        help="Purchase amount for earnings, discount given for redemptions "
+        f"(at most {AMOUNT_MAX}).",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     product_id = fields.Many2one(
         "product.product", string="Service", readonly=True, ondelete="restrict"
     )
-    reference = fields.Char(readonly=True)
-    reason = fields.Char(readonly=True)
+    reference = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
+    reason = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
     move_id = fields.Many2one(
         "account.move",
         string="Invoice",
@@ -366,6 +383,12 @@ class CmrPointsLine(models.Model):
         values = []
         for membership_id, rate, move_id, order_id, amount, name in rows:
             points = math.floor(amount * rate + 1e-9)
+            if points > POINTS_MAX or amount > AMOUNT_MAX:
+                # Past the ledger's bounds: left for a manager, the others earn.
+                _logger.warning(
+                    "Document %s is past the points ledger's bounds: no points.", name
+                )
+                continue
             if points > 0:
                 values.append(
                     {

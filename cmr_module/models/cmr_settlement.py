@@ -7,6 +7,10 @@ from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
+# Largest value of an integer column: a period's points sum past it is refused
+# cleanly instead of overflowing in the database.
+INTEGER_MAX = 2**31 - 1
+
 
 class CmrSettlement(models.Model):
     """A merchant's statement for a period: the points its customers earned
@@ -17,9 +21,13 @@ class CmrSettlement(models.Model):
 
     _name = "cmr.settlement"
     _description = "Merchant Settlement"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "cmr.input.guard"]
     _order = "date_from desc, merchant_id, id"
     _check_company_auto = True
+    _input_number_ranges = {
+        "points_earned": (0, INTEGER_MAX),
+        "points_redeemed": (0, INTEGER_MAX),
+    }
 
     name = fields.Char(compute="_compute_name", store=True)
     agreement_id = fields.Many2one(

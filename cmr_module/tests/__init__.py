@@ -22,3 +22,5 @@ from . import test_complaint_mail
 from . import test_complaint_kpi
 from . import test_complaint_portal_links
 from . import test_complaint_integrity
+from . import test_alliance_input
+from . import test_alliance_consent
