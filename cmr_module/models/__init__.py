@@ -35,3 +35,4 @@ from . import cmr_complaint_handover
 from . import cmr_complaint_authority
 from . import cmr_complaint_compensation
 from . import crm_team
+from . import sale_order

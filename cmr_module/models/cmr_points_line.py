@@ -118,6 +118,14 @@ class CmrPointsLine(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+    reversed_line_id = fields.Many2one(
+        "cmr.points.line",
+        string="Takes Back",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The earning this line takes back (a cancelled sales order).",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Recorded by",
@@ -144,6 +152,11 @@ class CmrPointsLine(models.Model):
             "order_once",
             "UNIQUE(membership_id, sale_order_id)",
             "A sales order earns points once per card.",
+        ),
+        (
+            "reversed_once",
+            "UNIQUE(reversed_line_id)",
+            "An earning is taken back once.",
         ),
     ]
 
@@ -454,6 +467,80 @@ class CmrPointsLine(models.Model):
             )
         return lines
 
+    @api.model
+    def _cmr_take_back_cancelled_orders(self, orders=None):
+        """Earnings of sales orders since cancelled are taken back by a
+        reversing line (a negative adjustment naming the earning), never by
+        changing or deleting the earning.
+
+        The balance is never negative: when the member has already spent
+        some of those points, only what is left on the card is taken back
+        and the reason says how many points could not be (they stay spent;
+        a manager may adjust). A card with nothing left is tried again at
+        the next run. Each earning is taken back at most once (unique
+        ``reversed_line_id``, under the card's lock). Returns the new lines.
+        """
+        self.flush_model()
+        self.env["sale.order"].flush_model(["state"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.id, l.membership_id, l.points, so.name
+              FROM cmr_points_line l
+              JOIN sale_order so ON so.id = l.sale_order_id
+             WHERE l.kind = 'earn' AND so.state = 'cancel' %s
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line x
+                                WHERE x.reversed_line_id = l.id)
+          ORDER BY l.membership_id, l.id
+                """,
+                SQL("AND so.id = ANY(%s)", list(orders.ids))
+                if orders is not None
+                else SQL(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.browse()
+        cards = self.env["cmr.membership"].browse({row[1] for row in rows})
+        cards._cmr_lock()
+        cards._cmr_expire()
+        # Read again under the lock: a concurrent run may have taken some back.
+        self.env.cr.execute(
+            "SELECT reversed_line_id FROM cmr_points_line "
+            "WHERE reversed_line_id = ANY(%s)",
+            [[row[0] for row in rows]],
+        )
+        done = {row[0] for row in self.env.cr.fetchall()}
+        balances = cards._cmr_balances()
+        lines = self.browse()
+        for earn_id, membership_id, points, name in rows:
+            take = min(points, balances.get(membership_id, 0))
+            if earn_id in done or take <= 0:
+                continue
+            balances[membership_id] -= take
+            reason = (
+                self.env._("Sales order %(name)s cancelled", name=name)
+                if take == points
+                else self.env._(
+                    "Sales order %(name)s cancelled: %(spent)s of its %(points)s "
+                    "points were already spent and are not taken back",
+                    name=name,
+                    spent=points - take,
+                    points=points,
+                )
+            )
+            lines |= self.sudo()._cmr_consume(
+                cards.browse(membership_id),
+                take,
+                {
+                    "kind": "adjust",
+                    "reversed_line_id": earn_id,
+                    "reference": name,
+                    "reason": reason,
+                },
+            )
+        return lines
+
     # ------------------------------------------------------------------
     # Crons
     # ------------------------------------------------------------------
@@ -477,3 +564,4 @@ class CmrPointsLine(models.Model):
     def _cron_earn_from_company(self):
         self._cmr_earn_from_company()
         self._cmr_take_back_refunds()
+        self._cmr_take_back_cancelled_orders()

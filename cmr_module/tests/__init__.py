@@ -24,3 +24,4 @@ from . import test_complaint_portal_links
 from . import test_complaint_integrity
 from . import test_alliance_input
 from . import test_alliance_consent
+from . import test_alliance_order_cancel
