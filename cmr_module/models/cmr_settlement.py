@@ -3,7 +3,7 @@ import logging
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -105,6 +105,13 @@ class CmrSettlement(models.Model):
         as they are. Totals come from one grouped query."""
         if date_to < date_from:
             raise UserError(self.env._("The period ends before it starts."))
+        # Settling is the CMR managers' job; the accounting documents are
+        # then created as superuser (below), so a manager without Invoicing
+        # rights settles too: only these checks stand in front of them.
+        if not self.env.su and not self.env.user.has_group(
+            "cmr_module.group_cmr_manager"
+        ):
+            raise AccessError(self.env._("Only CMR managers settle merchants."))
         agreements.check_access("read")
         if date_to >= fields.Date.context_today(self):
             raise UserError(
@@ -190,8 +197,10 @@ class CmrSettlement(models.Model):
         return existing | new
 
     def _cmr_create_moves(self):
-        """Draft customer invoices and vendor bills of computed statements."""
-        Move = self.env["account.move"]
+        """Draft customer invoices and vendor bills of computed statements,
+        as superuser: the caller passed ``_cmr_settle``'s checks, and the
+        documents are the statement's figures, nothing the caller chose."""
+        Move = self.env["account.move"].sudo()
         journals = {}  # (company, journal type): journal, looked up once
         for settlement in self.filtered(lambda s: s.state == "draft"):
             values = {"state": "done"}
@@ -228,7 +237,7 @@ class CmrSettlement(models.Model):
         journals = {} if journals is None else journals
         key = (self.company_id, journal_type)
         if key not in journals:
-            journals[key] = self.env["account.journal"].search(
+            journals[key] = self.env["account.journal"].sudo().search(
                 [
                     *self.env["account.journal"]._check_company_domain(self.company_id),
                     ("type", "=", journal_type),
