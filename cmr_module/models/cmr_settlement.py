@@ -1,4 +1,6 @@
 import logging
+from collections import defaultdict
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -237,12 +239,18 @@ class CmrSettlement(models.Model):
         journals = {} if journals is None else journals
         key = (self.company_id, journal_type)
         if key not in journals:
-            journals[key] = self.env["account.journal"].sudo().search(
-                [
-                    *self.env["account.journal"]._check_company_domain(self.company_id),
-                    ("type", "=", journal_type),
-                ],
-                limit=1,
+            journals[key] = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [
+                        *self.env["account.journal"]._check_company_domain(
+                            self.company_id
+                        ),
+                        ("type", "=", journal_type),
+                    ],
+                    limit=1,
+                )
             )
         journal = journals[key]
         if not journal or not journal.default_account_id:
@@ -294,29 +302,76 @@ class CmrSettlement(models.Model):
         return action
 
     @api.model
+    def _cmr_unsettled_periods(self, agreements, until):
+        """{(date_from, date_to): agreements} of the calendar months ending by
+        ``until`` that are not settled yet, from each agreement's first month
+        or the day after its last statement (the rest of a month after a
+        shorter statement), to the month of the agreement's end. Starting
+        after the last statement, no period overlaps a settled one."""
+        last = dict(
+            self.with_context(active_test=False)._read_group(
+                [("agreement_id", "in", agreements.ids)],
+                ["agreement_id"],
+                ["date_to:max"],
+            )
+        )
+        periods = defaultdict(lambda: agreements.browse())
+        for agreement in agreements:
+            day = (
+                last[agreement] + timedelta(days=1)
+                if agreement in last
+                else agreement.date_start.replace(day=1)
+            )
+            while not agreement.date_end or day <= agreement.date_end:
+                month_end = day.replace(day=1) + relativedelta(months=1, days=-1)
+                if month_end > until:
+                    break
+                periods[(day, month_end)] |= agreement
+                day = month_end + timedelta(days=1)
+        return periods
+
+    @api.model
     def _cron_settle_last_month(self):
-        first = fields.Date.context_today(self).replace(day=1)
-        date_from = first - relativedelta(months=1)
-        date_to = first - relativedelta(days=1)
+        """Settle every complete month not settled yet (normally last month;
+        after missed runs, each missed month in order), per company."""
+        until = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
         # Archived agreements too: their transactions of the month are owed.
         agreements = (
             self.env["cmr.alliance.merchant"]
             .with_context(active_test=False)
-            .search([("date_start", "<=", date_to)])
+            .search([("date_start", "<=", until)])
         )
         for company in agreements.company_id:
-            # One company's error (e.g. no journal) does not stop the others'.
-            try:
-                with self.env.cr.savepoint():
-                    self.with_company(company)._cmr_settle(
-                        agreements.filtered(lambda a, c=company: a.company_id == c),
+            company_agreements = agreements.filtered(
+                lambda a, c=company: a.company_id == c
+            )
+            periods = self._cmr_unsettled_periods(company_agreements, until)
+            for (date_from, date_to), todo in sorted(periods.items()):
+                # One company's error (e.g. no journal) does not stop the
+                # others'; its later months wait, so no month is skipped.
+                try:
+                    with self.env.cr.savepoint():
+                        self.with_company(company)._cmr_settle(todo, date_from, date_to)
+                except UserError as error:
+                    _logger.warning(
+                        "Settlement of %s for %s skipped: %s",
                         date_from,
-                        date_to,
+                        company.name,
+                        error,
                     )
-            except UserError as error:
-                _logger.warning(
-                    "Settlement of %s for %s skipped: %s",
-                    date_from,
-                    company.name,
-                    error,
-                )
+                    break
+            # Statements computed earlier whose documents failed get them now.
+            drafts = self.search(
+                [
+                    ("agreement_id", "in", company_agreements.ids),
+                    ("state", "=", "draft"),
+                ]
+            )
+            if drafts:
+                try:
+                    with self.env.cr.savepoint():
+                        drafts.with_company(company)._cmr_create_moves()
+                except UserError as error:
+                    _logger.warning(
+                        "Settlement documents for %s skipped: %s", company.name, error
+                    )
