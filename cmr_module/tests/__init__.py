@@ -26,3 +26,4 @@ from . import test_alliance_input
 from . import test_alliance_consent
 from . import test_alliance_order_cancel
 from . import test_alliance_settlement_catchup
+from . import test_alliance_demo
