@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -122,6 +123,9 @@ class CmrSettlement(models.Model):
                     date_to=date_to,
                 )
             )
+        # Two settlements of an agreement never interleave: the second waits,
+        # is refused (serialization failure), retried, and finds the first's.
+        self._cmr_lock_agreements(agreements)
         existing = self.search(
             [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
         )
@@ -197,6 +201,26 @@ class CmrSettlement(models.Model):
         # get their documents now; invoiced ones are left alone.
         (existing | new)._cmr_create_moves()
         return existing | new
+
+    @api.model
+    def _cmr_lock_agreements(self, agreements):
+        """Lock the agreements' rows until the end of the transaction and
+        rewrite them, like ``cmr.membership._cmr_lock``."""
+        if agreements:
+            self.env.execute_query(
+                SQL(
+                    "SELECT id FROM cmr_alliance_merchant WHERE id = ANY(%s) "
+                    "ORDER BY id FOR UPDATE",
+                    list(agreements.ids),
+                )
+            )
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_alliance_merchant SET write_date = write_date "
+                    "WHERE id = ANY(%s)",
+                    list(agreements.ids),
+                )
+            )
 
     def _cmr_create_moves(self):
         """Draft customer invoices and vendor bills of computed statements,
