@@ -23,6 +23,7 @@ from . import cmr_tier_run
 from . import cmr_alliance
 from . import cmr_alliance_benefit
 from . import cmr_alliance_merchant
+from . import cmr_membership_code
 from . import cmr_membership
 from . import cmr_points_ledger_mixin
 from . import cmr_points_line
@@ -35,3 +36,4 @@ from . import cmr_complaint_handover
 from . import cmr_complaint_authority
 from . import cmr_complaint_compensation
 from . import crm_team
+from . import sale_order

@@ -1,5 +1,12 @@
 from odoo import api, fields, models
 
+from .cmr_input_guard import LONG_TEXT_MAX, NAME_MAX
+
+# Bounds of the alliance's policy numbers (in the fields' help too).
+EARN_RATE_MAX = 1000
+VALIDITY_DAYS_MAX = 36500
+VALIDITY_MONTHS_MAX = 1200
+
 
 class CmrAlliance(models.Model):
     """A membership alliance: a merchant coalition, a customer club or a
@@ -7,11 +14,23 @@ class CmrAlliance(models.Model):
 
     _name = "cmr.alliance"
     _description = "Membership Alliance"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "cmr.input.guard"]
     _order = "sequence, name, id"
     _check_company_auto = True
+    _input_text_limits = {"name": NAME_MAX, "rules": LONG_TEXT_MAX}
+    _input_number_ranges = {
+        "earn_rate": (0, EARN_RATE_MAX),
+        "points_validity_days": (0, VALIDITY_DAYS_MAX),
+        "card_validity_months": (0, VALIDITY_MONTHS_MAX),
+        "activity_days": (1, VALIDITY_DAYS_MAX),
+    }
 
-    name = fields.Char(required=True, translate=True, tracking=True)
+    name = fields.Char(
+        required=True,
+        translate=True,
+        tracking=True,
+        help=f"At most {NAME_MAX} characters.",
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     alliance_type = fields.Selection(
@@ -32,7 +51,9 @@ class CmrAlliance(models.Model):
     date_start = fields.Date(string="Valid From", tracking=True)
     date_end = fields.Date(string="Valid To", tracking=True)
     rules = fields.Html(
-        translate=True, help="The alliance's rules, as members read them."
+        translate=True,
+        help=f"The alliance's rules, as members read them (at most "
+        f"{LONG_TEXT_MAX} characters).",
     )
     benefit_ids = fields.One2many(
         "cmr.alliance.benefit", "alliance_id", string="Benefits"
@@ -60,23 +81,40 @@ class CmrAlliance(models.Model):
         digits=(16, 4),
         default=1.0,
         help="Points a member earns per unit of the company's currency spent "
-        "with the company.",
+        f"with the company (0 to {EARN_RATE_MAX}).",
+    )
+    redeem_check = fields.Selection(
+        [
+            ("code", "One-Time Code or Card PIN"),
+            ("pin", "Card PIN"),
+            ("none", "Nothing"),
+        ],
+        string="Holder's Consent to Redeem",
+        required=True,
+        default="code",
+        tracking=True,
+        help="What a merchant's counter asks before redeeming a member's points: "
+        "a one-time code e-mailed to the holder when the merchant asks for it "
+        "(holders without an e-mail address give their card PIN), the card PIN "
+        "the holder set in their portal, or nothing.",
     )
     points_validity_days = fields.Integer(
         string="Points Valid (Days)",
         default=365,
         help="Earned points expire this many days after they were earned, oldest "
-        "first. Zero: points never expire.",
+        f"first. Zero: points never expire. At most {VALIDITY_DAYS_MAX}.",
     )
     card_validity_months = fields.Integer(
         string="Card Validity (Months)",
         default=12,
-        help="Validity of a new card and of each renewal.",
+        help="Validity of a new card and of each renewal (at most "
+        f"{VALIDITY_MONTHS_MAX} months).",
     )
     activity_days = fields.Integer(
         string="Activity Window (Days)",
         default=90,
-        help="A member is active when they have a transaction in this many last days.",
+        help="A member is active when they have a transaction in this many last "
+        f"days (1 to {VALIDITY_DAYS_MAX}).",
     )
     # KPIs: for staff (merchants and members read the alliance too).
     member_count = fields.Integer(

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .cmr_input_guard import NAME_MAX, TEXT_MAX
+
 
 class CmrAllianceBenefit(models.Model):
     """A benefit an alliance grants its members, or only those of some tiers."""
@@ -7,13 +9,17 @@ class CmrAllianceBenefit(models.Model):
     _name = "cmr.alliance.benefit"
     _description = "Alliance Benefit"
     _order = "alliance_id, sequence, id"
+    _inherit = ["cmr.input.guard"]
+    _input_text_limits = {"name": NAME_MAX, "description": TEXT_MAX}
 
     alliance_id = fields.Many2one(
         "cmr.alliance", required=True, ondelete="cascade", index=True
     )
     sequence = fields.Integer(default=10)
-    name = fields.Char(required=True, translate=True)
-    description = fields.Text(translate=True)
+    name = fields.Char(
+        required=True, translate=True, help=f"At most {NAME_MAX} characters."
+    )
+    description = fields.Text(translate=True, help=f"At most {TEXT_MAX} characters.")
     tier_ids = fields.Many2many(
         "cmr.tier",
         string="Only for Tiers",

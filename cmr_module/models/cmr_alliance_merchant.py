@@ -3,6 +3,15 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .cmr_alliance import EARN_RATE_MAX
+from .cmr_input_guard import AMOUNT_MAX
+from .cmr_membership import CmrConsentError
+from .cmr_points_ledger_mixin import POINTS_MAX
+
+# Money per point (value when redeemed, settlement): a point worth more than
+# this is a typing error.
+POINT_VALUE_MAX = 100
+
 
 class CmrAllianceMerchant(models.Model):
     """A merchant's agreement with an alliance: when it accepts the cards,
@@ -11,9 +20,14 @@ class CmrAllianceMerchant(models.Model):
 
     _name = "cmr.alliance.merchant"
     _description = "Merchant Agreement"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "cmr.input.guard"]
     _order = "alliance_id, partner_id, date_start desc, id"
     _check_company_auto = True
+    _input_number_ranges = {
+        "earn_rate": (0, EARN_RATE_MAX),
+        "redeem_rate": (0, POINT_VALUE_MAX),
+        "settlement_rate": (0, POINT_VALUE_MAX),
+    }
 
     alliance_id = fields.Many2one(
         "cmr.alliance",
@@ -51,7 +65,8 @@ class CmrAllianceMerchant(models.Model):
         digits=(16, 4),
         default=1.0,
         tracking=True,
-        help="Points a member earns per unit of currency spent at the merchant.",
+        help="Points a member earns per unit of currency spent at the merchant "
+        f"(0 to {EARN_RATE_MAX}).",
     )
     redeem_rate = fields.Float(
         string="Value of a Point",
@@ -59,7 +74,7 @@ class CmrAllianceMerchant(models.Model):
         default=0.01,
         tracking=True,
         help="Discount, in currency, a member gets for each point redeemed at the "
-        "merchant.",
+        f"merchant (0 to {POINT_VALUE_MAX}).",
     )
     settlement_rate = fields.Float(
         string="Settlement per Point",
@@ -68,7 +83,7 @@ class CmrAllianceMerchant(models.Model):
         tracking=True,
         help="Money per point in the periodic settlement: the merchant pays it for "
         "each point its customers earned there, the company pays it for each point "
-        "redeemed there.",
+        f"redeemed there (0 to {POINT_VALUE_MAX}).",
     )
     line_ids = fields.One2many("cmr.points.line", "agreement_id", string="Transactions")
     settlement_ids = fields.One2many(
@@ -187,8 +202,14 @@ class CmrAllianceMerchant(models.Model):
     def _cmr_record_purchase(self, card_number, amount, product=None, reference=None):
         """A member bought for ``amount`` at the merchant: earn points."""
         self.ensure_one()
-        if amount is None or amount <= 0:
+        if amount is None or not math.isfinite(amount) or amount <= 0:
             raise UserError(self.env._("The purchase amount must be positive."))
+        if amount > AMOUNT_MAX:
+            raise ValidationError(
+                self.env._(
+                    "A purchase is at most %(max)s: check the amount.", max=AMOUNT_MAX
+                )
+            )
         membership = self.env["cmr.membership"]._cmr_find_card(
             card_number, self.alliance_id
         )
@@ -207,14 +228,18 @@ class CmrAllianceMerchant(models.Model):
             reference=reference,
         )
 
-    def _cmr_record_redemption(self, card_number, points, product=None, reference=None):
-        """A member pays ``points`` at the merchant."""
+    def _cmr_record_redemption(
+        self, card_number, points, product=None, reference=None, proof=None
+    ):
+        """A member pays ``points`` at the merchant, with the holder's
+        one-time code or card PIN (``proof``) when the alliance asks for it."""
         self.ensure_one()
         membership = self.env["cmr.membership"]._cmr_find_card(
             card_number, self.alliance_id
         )
         self._cmr_check_valid()
         self._cmr_check_service(product)
+        membership._cmr_check_consent(proof)
         return membership._cmr_redeem(
             points, agreement=self, product=product, reference=reference
         )
@@ -228,13 +253,12 @@ class CmrAllianceMerchant(models.Model):
         )
 
     @api.model
-    def _cmr_portal_record(self, partner, values):
-        """Record a portal merchant's transaction. ``partner`` is the logged-in
-        user's partner, never one from the request. Returns the ledger line."""
+    def _cmr_portal_agreement(self, partner, card_number):
+        """The card and the agreement under which a portal merchant serves
+        it today."""
         agreements = self._cmr_portal_agreements(partner)
         if not agreements:
             raise UserError(self.env._("You are not a merchant of any alliance."))
-        card_number = (values.get("card_number") or "").replace(" ", "")
         membership = self.env["cmr.membership"]._cmr_find_card(
             card_number, agreements.alliance_id
         )
@@ -251,39 +275,71 @@ class CmrAllianceMerchant(models.Model):
                 lambda a: a.alliance_id == membership.alliance_id
             )[:1]
             agreement._cmr_check_valid(today)
+        return membership, agreement
+
+    @api.model
+    def _cmr_portal_record(self, partner, values):
+        """Record a portal merchant's transaction. ``partner`` is the logged-in
+        user's partner, never one from the request; ``values`` come parsed by
+        the controller: ``card_number``, ``kind`` (purchase or redeem),
+        ``quantity`` (a float), ``service_id`` (an int or None),
+        ``reference`` and ``proof`` (the holder's code or PIN). Returns the
+        ledger line.
+
+        Nothing of a refused transaction is kept (savepoint), except a wrong
+        code or PIN: it counts towards the card's attempt limit."""
+        try:
+            with self.env.cr.savepoint():
+                return self._cmr_portal_record_line(partner, values)
+        except CmrConsentError as error:
+            if (values.get("proof") or "").strip():
+                error.membership._cmr_consent_failed()
+            raise
+
+    @api.model
+    def _cmr_portal_record_line(self, partner, values):
+        membership, agreement = self._cmr_portal_agreement(
+            partner, values.get("card_number")
+        )
         product = self.env["product.product"]
         if values.get("service_id"):
-            try:
-                product = agreement.service_ids.filtered(
-                    lambda p: p.id == int(values["service_id"])
-                )
-            except ValueError:
-                product = product.browse()
+            product = agreement.service_ids.filtered(
+                lambda p: p.id == values["service_id"]
+            )
             if not product:
                 raise UserError(self.env._("Choose one of the accepted services."))
         kind = values.get("kind")
         reference = (values.get("reference") or "").strip() or None
-        number = self._cmr_parse_number(values.get("quantity"))
-        if kind == "purchase":
-            return agreement._cmr_record_purchase(
-                card_number, number, product, reference
-            )
-        if kind == "redeem":
-            if number != int(number):
-                raise UserError(self.env._("Points are whole numbers."))
-            return agreement._cmr_record_redemption(
-                card_number, int(number), product, reference
-            )
-        raise UserError(self.env._("Choose a purchase or a redemption."))
-
-    @api.model
-    def _cmr_parse_number(self, text):
-        try:
-            number = float((text or "").strip().replace(",", "."))
-        except ValueError:
-            number = None
+        number = values.get("quantity")
         if number is None or not math.isfinite(number) or number <= 0:
             raise UserError(
                 self.env._("Enter a positive number, for example 120 or 35.50.")
             )
-        return number
+        if kind == "purchase":
+            return agreement._cmr_record_purchase(
+                membership.card_number, number, product, reference
+            )
+        if kind == "redeem":
+            if number != int(number):
+                raise UserError(self.env._("Points are whole numbers."))
+            if number > POINTS_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "A redemption is at most %(max)s points.", max=POINTS_MAX
+                    )
+                )
+            return agreement._cmr_record_redemption(
+                membership.card_number,
+                int(number),
+                product,
+                reference,
+                proof=values.get("proof"),
+            )
+        raise UserError(self.env._("Choose a purchase or a redemption."))
+
+    @api.model
+    def _cmr_portal_send_code(self, partner, card_number):
+        """A portal merchant asks for a one-time code for the card's holder."""
+        membership, agreement = self._cmr_portal_agreement(partner, card_number)
+        membership._cmr_send_code(agreement)
+        return membership

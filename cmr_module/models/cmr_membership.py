@@ -1,12 +1,23 @@
 import secrets
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from .cmr_membership_code import CODE_VALID_MINUTES
+
 CARD_LENGTH = 16
+# A card PIN: digits only, long enough that the attempt limit below makes
+# guessing it hopeless.
+PIN_MIN_LENGTH = 6
+PIN_MAX_LENGTH = 12
+# Wrong codes or PINs in a row, then the card's redemptions wait this long.
+PROOF_MAX_FAILURES = 5
+PROOF_BLOCK_MINUTES = 60
 # The member's portal warns of points expiring within this many days.
 EXPIRY_NOTICE_DAYS = 60
 
@@ -32,6 +43,15 @@ def luhn_valid(number):
     )
 
 
+class CmrConsentError(UserError):
+    """A redemption refused for a wrong or missing code or PIN: the caller
+    records the failed attempt once the refused transaction is undone."""
+
+    def __init__(self, message, membership):
+        super().__init__(message)
+        self.membership = membership
+
+
 class CmrMembership(models.Model):
     """A customer's membership of an alliance, with its card.
 
@@ -40,10 +60,11 @@ class CmrMembership(models.Model):
 
     _name = "cmr.membership"
     _description = "Alliance Membership"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "cmr.input.guard"]
     _order = "alliance_id, card_number"
     _rec_name = "card_number"
     _check_company_auto = True
+    _input_text_limits = {"card_number": CARD_LENGTH}
 
     card_number = fields.Char(
         required=True,
@@ -51,6 +72,7 @@ class CmrMembership(models.Model):
         copy=False,
         index=True,
         default=lambda self: self._default_card_number(),
+        help=f"{CARD_LENGTH} digits, the last one a Luhn check digit.",
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -91,6 +113,26 @@ class CmrMembership(models.Model):
     )
     line_ids = fields.One2many("cmr.points.line", "membership_id", string="Points")
     balance = fields.Integer(string="Points Balance", compute="_compute_balance")
+    # The holder's PIN, hashed like the users' passwords; nobody reads it.
+    pin_hash = fields.Char(copy=False, readonly=True, groups="base.group_system")
+    has_pin = fields.Boolean(
+        string="PIN Set", compute="_compute_has_pin", compute_sudo=True
+    )
+    proof_failures = fields.Integer(
+        string="Wrong Codes or PINs",
+        copy=False,
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
+        help="Wrong codes or PINs typed in a row at the merchants' counters.",
+    )
+    proof_blocked_until = fields.Datetime(
+        string="Redemptions Blocked Until",
+        copy=False,
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
+        help=f"After {PROOF_MAX_FAILURES} wrong codes or PINs in a row, no "
+        f"redemption for {PROOF_BLOCK_MINUTES} minutes.",
+    )
     benefit_ids = fields.Many2many(
         "cmr.alliance.benefit",
         string="Benefits",
@@ -170,6 +212,10 @@ class CmrMembership(models.Model):
                 membership.date_end = membership.date_start + relativedelta(
                     months=months, days=-1
                 )
+
+    def _compute_has_pin(self):
+        for membership in self:
+            membership.has_pin = bool(membership.pin_hash)
 
     def _compute_balance(self):
         balances = self._cmr_balances()
@@ -421,6 +467,190 @@ class CmrMembership(models.Model):
             .sudo()
             ._cmr_expire_points(day or fields.Date.context_today(self), self.ids)
         )
+
+    # ------------------------------------------------------------------
+    # Holder's consent to a redemption: one-time code or card PIN
+    # ------------------------------------------------------------------
+
+    def _cmr_set_pin(self, pin, confirmation=None):
+        """Set the card's PIN (the holder, from the portal). Clears the
+        wrong-attempt count: the holder has just proved who they are."""
+        self.ensure_one()
+        pin = pin or ""
+        if not (
+            pin.isascii()
+            and pin.isdigit()
+            and PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH
+        ):
+            raise UserError(
+                self.env._(
+                    "A PIN is %(low)s to %(high)s digits.",
+                    low=PIN_MIN_LENGTH,
+                    high=PIN_MAX_LENGTH,
+                )
+            )
+        if confirmation is not None and confirmation != pin:
+            raise UserError(self.env._("The two PINs differ: type the same twice."))
+        self._cmr_lock()
+        self.sudo().write(
+            {
+                "pin_hash": self.env["res.users"]._crypt_context().hash(pin),
+                "proof_failures": 0,
+                "proof_blocked_until": False,
+            }
+        )
+
+    def _cmr_pin_matches(self, pin):
+        self.ensure_one()
+        pin_hash = self.sudo().pin_hash
+        if not pin_hash or not (pin.isascii() and pin.isdigit()):
+            return False
+        if len(pin) > PIN_MAX_LENGTH:
+            return False
+        return self.env["res.users"]._crypt_context().verify(pin, pin_hash)
+
+    def _cmr_check_consent(self, proof):
+        """Raise unless ``proof`` is an open one-time code of the card or its
+        PIN, as the alliance asks. A code is used up here. The card is
+        locked: its attempt count and codes are read, then written."""
+        self.ensure_one()
+        mode = self.alliance_id.redeem_check
+        if mode == "none":
+            return
+        self._cmr_lock()
+        card = self.sudo()
+        now = fields.Datetime.now()
+        if card.proof_blocked_until and card.proof_blocked_until > now:
+            raise UserError(
+                self.env._(
+                    "Too many wrong codes or PINs for card %(number)s: redemptions "
+                    "are blocked for now. The holder can set a new PIN in their "
+                    "portal.",
+                    number=card.card_number,
+                )
+            )
+        proof = (proof or "").strip()
+        if proof and (
+            (
+                mode == "code"
+                and self.env["cmr.membership.code"]._cmr_consume(card, proof)
+            )
+            or card._cmr_pin_matches(proof)
+        ):
+            if card.proof_failures:
+                card.write({"proof_failures": 0})
+            return
+        if not proof:
+            message = (
+                self.env._(
+                    "Ask the holder of card %(number)s for the code you sent them "
+                    "or for their card PIN.",
+                    number=card.card_number,
+                )
+                if mode == "code"
+                else self.env._(
+                    "Ask the holder of card %(number)s for their card PIN.",
+                    number=card.card_number,
+                )
+            )
+        else:
+            message = self.env._(
+                "Wrong, expired or already used code or PIN for card %(number)s: "
+                "nothing was redeemed.",
+                number=card.card_number,
+            )
+        raise CmrConsentError(message, card)
+
+    def _cmr_consent_failed(self):
+        """Count a wrong code or PIN (after the refused redemption was undone);
+        the last allowed one blocks the card's redemptions for a while."""
+        self.ensure_one()
+        self._cmr_lock()
+        card = self.sudo()
+        failures = card.proof_failures + 1
+        if failures >= PROOF_MAX_FAILURES:
+            card.write(
+                {
+                    "proof_failures": 0,
+                    "proof_blocked_until": fields.Datetime.now()
+                    + timedelta(minutes=PROOF_BLOCK_MINUTES),
+                }
+            )
+        else:
+            card.write({"proof_failures": failures})
+
+    def _cmr_send_code(self, agreement):
+        """E-mail the holder a one-time code for a redemption at
+        ``agreement``'s merchant. The holder asked for it at the counter, so
+        the contact gate may not hold it back for windows, quiet days or
+        caps (like a complaint's answer); it is logged with their contacts,
+        without the code."""
+        self.ensure_one()
+        if self.alliance_id.redeem_check != "code":
+            raise UserError(
+                self.env._(
+                    "%(alliance)s asks for the card PIN, not for a code.",
+                    alliance=self.alliance_id.display_name,
+                )
+            )
+        holder = self.partner_id.sudo()
+        if not holder.email:
+            # The address is not told: a merchant types card numbers.
+            raise UserError(
+                self.env._(
+                    "The holder of card %(number)s has no e-mail address: ask for "
+                    "their card PIN.",
+                    number=self.card_number,
+                )
+            )
+        self._cmr_lock()
+        code = self.env["cmr.membership.code"]._cmr_issue(self, agreement)
+        holder_env = self.with_context(lang=holder.lang).env
+        subject = holder_env._(
+            "Your code to redeem points of card %(number)s",
+            number=self.card_number,
+        )
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": subject,
+                "body_html": Markup("<p>%s</p><p>%s</p>")
+                % (
+                    holder_env._(
+                        "%(merchant)s asks to redeem points of your card %(number)s. "
+                        "Your code: %(code)s, valid %(minutes)s minutes.",
+                        merchant=agreement.partner_id.name,
+                        number=self.card_number,
+                        code=code,
+                        minutes=CODE_VALID_MINUTES,
+                    ),
+                    holder_env._(
+                        "Give it to the cashier only if you are redeeming points "
+                        "there now."
+                    ),
+                ),
+                "email_to": holder.email_formatted,
+                "recipient_ids": [fields.Command.link(holder.id)],
+                "auto_delete": True,
+            }
+        ).send()
+        channel = self.env.ref("cmr_module.cmr_channel_email", raise_if_not_found=False)
+        if channel:
+            self.env["cmr.contact"].sudo().create(
+                {
+                    "partner_id": holder.id,
+                    "company_id": self.company_id.id,
+                    "channel_id": channel.id,
+                    "subject": subject,
+                    "body": holder_env._(
+                        "A one-time code for a redemption at %(merchant)s.",
+                        merchant=agreement.partner_id.name,
+                    ),
+                    "state": "sent",
+                    "user_id": self.env.user.id,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
 
     # ------------------------------------------------------------------
     # Portal

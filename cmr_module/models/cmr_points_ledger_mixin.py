@@ -1,6 +1,10 @@
 from odoo import api, models
 from odoo.exceptions import UserError
 
+# Points of one ledger line, either way: far above any real movement, far
+# below what overflows the integer columns of the ledger and the statements.
+POINTS_MAX = 100_000_000
+
 
 class CmrPointsLedgerMixin(models.AbstractModel):
     """Append-only rows of the points ledger (lines and their allocations).

@@ -1,3 +1,4 @@
+import logging
 import math
 
 from dateutil.relativedelta import relativedelta
@@ -5,6 +6,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .cmr_input_guard import AMOUNT_MAX, NAME_MAX
+from .cmr_points_ledger_mixin import POINTS_MAX
+
+_logger = logging.getLogger(__name__)
 
 # Cards whose old points the scheduled expiry handles per transaction.
 EXPIRY_BATCH = 20000
@@ -27,11 +33,16 @@ class CmrPointsLine(models.Model):
     its points minus its allocations and no line is ever rewritten."""
 
     _name = "cmr.points.line"
-    _inherit = ["cmr.points.ledger.mixin"]
+    _inherit = ["cmr.points.ledger.mixin", "cmr.input.guard"]
     _description = "Points Ledger Line"
     _order = "date desc, id desc"
     _rec_name = "reference"
     _check_company_auto = True
+    _input_text_limits = {"reference": NAME_MAX, "reason": NAME_MAX}
+    _input_number_ranges = {
+        "points": (-POINTS_MAX, POINTS_MAX),
+        "amount": (0, AMOUNT_MAX),
+    }
 
     membership_id = fields.Many2one(
         "cmr.membership",
@@ -69,7 +80,12 @@ class CmrPointsLine(models.Model):
         string="Merchant",
     )
     kind = fields.Selection(KINDS, required=True, readonly=True)
-    points = fields.Integer(required=True, readonly=True, aggregator="sum")
+    points = fields.Integer(
+        required=True,
+        readonly=True,
+        aggregator="sum",
+        help=f"At most {POINTS_MAX} either way.",
+    )
     date = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now, index=True
     )
@@ -78,14 +94,15 @@ class CmrPointsLine(models.Model):
     )
     amount = fields.Monetary(
         readonly=True,
-        help="Purchase amount for earnings, discount given for redemptions.",
+        help="Purchase amount for earnings, discount given for redemptions "
+        f"(at most {AMOUNT_MAX}).",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     product_id = fields.Many2one(
         "product.product", string="Service", readonly=True, ondelete="restrict"
     )
-    reference = fields.Char(readonly=True)
-    reason = fields.Char(readonly=True)
+    reference = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
+    reason = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
     move_id = fields.Many2one(
         "account.move",
         string="Invoice",
@@ -100,6 +117,14 @@ class CmrPointsLine(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+    )
+    reversed_line_id = fields.Many2one(
+        "cmr.points.line",
+        string="Takes Back",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The earning this line takes back (a cancelled sales order).",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -127,6 +152,11 @@ class CmrPointsLine(models.Model):
             "order_once",
             "UNIQUE(membership_id, sale_order_id)",
             "A sales order earns points once per card.",
+        ),
+        (
+            "reversed_once",
+            "UNIQUE(reversed_line_id)",
+            "An earning is taken back once.",
         ),
     ]
 
@@ -366,6 +396,12 @@ class CmrPointsLine(models.Model):
         values = []
         for membership_id, rate, move_id, order_id, amount, name in rows:
             points = math.floor(amount * rate + 1e-9)
+            if points > POINTS_MAX or amount > AMOUNT_MAX:
+                # Past the ledger's bounds: left for a manager, the others earn.
+                _logger.warning(
+                    "Document %s is past the points ledger's bounds: no points.", name
+                )
+                continue
             if points > 0:
                 values.append(
                     {
@@ -431,6 +467,80 @@ class CmrPointsLine(models.Model):
             )
         return lines
 
+    @api.model
+    def _cmr_take_back_cancelled_orders(self, orders=None):
+        """Earnings of sales orders since cancelled are taken back by a
+        reversing line (a negative adjustment naming the earning), never by
+        changing or deleting the earning.
+
+        The balance is never negative: when the member has already spent
+        some of those points, only what is left on the card is taken back
+        and the reason says how many points could not be (they stay spent;
+        a manager may adjust). A card with nothing left is tried again at
+        the next run. Each earning is taken back at most once (unique
+        ``reversed_line_id``, under the card's lock). Returns the new lines.
+        """
+        self.flush_model()
+        self.env["sale.order"].flush_model(["state"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT l.id, l.membership_id, l.points, so.name
+              FROM cmr_points_line l
+              JOIN sale_order so ON so.id = l.sale_order_id
+             WHERE l.kind = 'earn' AND so.state = 'cancel' %s
+               AND NOT EXISTS (SELECT 1 FROM cmr_points_line x
+                                WHERE x.reversed_line_id = l.id)
+          ORDER BY l.membership_id, l.id
+                """,
+                SQL("AND so.id = ANY(%s)", list(orders.ids))
+                if orders is not None
+                else SQL(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.browse()
+        cards = self.env["cmr.membership"].browse({row[1] for row in rows})
+        cards._cmr_lock()
+        cards._cmr_expire()
+        # Read again under the lock: a concurrent run may have taken some back.
+        self.env.cr.execute(
+            "SELECT reversed_line_id FROM cmr_points_line "
+            "WHERE reversed_line_id = ANY(%s)",
+            [[row[0] for row in rows]],
+        )
+        done = {row[0] for row in self.env.cr.fetchall()}
+        balances = cards._cmr_balances()
+        lines = self.browse()
+        for earn_id, membership_id, points, name in rows:
+            take = min(points, balances.get(membership_id, 0))
+            if earn_id in done or take <= 0:
+                continue
+            balances[membership_id] -= take
+            reason = (
+                self.env._("Sales order %(name)s cancelled", name=name)
+                if take == points
+                else self.env._(
+                    "Sales order %(name)s cancelled: %(spent)s of its %(points)s "
+                    "points were already spent and are not taken back",
+                    name=name,
+                    spent=points - take,
+                    points=points,
+                )
+            )
+            lines |= self.sudo()._cmr_consume(
+                cards.browse(membership_id),
+                take,
+                {
+                    "kind": "adjust",
+                    "reversed_line_id": earn_id,
+                    "reference": name,
+                    "reason": reason,
+                },
+            )
+        return lines
+
     # ------------------------------------------------------------------
     # Crons
     # ------------------------------------------------------------------
@@ -454,3 +564,4 @@ class CmrPointsLine(models.Model):
     def _cron_earn_from_company(self):
         self._cmr_earn_from_company()
         self._cmr_take_back_refunds()
+        self._cmr_take_back_cancelled_orders()

@@ -1,11 +1,18 @@
 import logging
+from collections import defaultdict
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+# Largest value of an integer column: a period's points sum past it is refused
+# cleanly instead of overflowing in the database.
+INTEGER_MAX = 2**31 - 1
 
 
 class CmrSettlement(models.Model):
@@ -17,9 +24,13 @@ class CmrSettlement(models.Model):
 
     _name = "cmr.settlement"
     _description = "Merchant Settlement"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "cmr.input.guard"]
     _order = "date_from desc, merchant_id, id"
     _check_company_auto = True
+    _input_number_ranges = {
+        "points_earned": (0, INTEGER_MAX),
+        "points_redeemed": (0, INTEGER_MAX),
+    }
 
     name = fields.Char(compute="_compute_name", store=True)
     agreement_id = fields.Many2one(
@@ -97,6 +108,13 @@ class CmrSettlement(models.Model):
         as they are. Totals come from one grouped query."""
         if date_to < date_from:
             raise UserError(self.env._("The period ends before it starts."))
+        # Settling is the CMR managers' job; the accounting documents are
+        # then created as superuser (below), so a manager without Invoicing
+        # rights settles too: only these checks stand in front of them.
+        if not self.env.su and not self.env.user.has_group(
+            "cmr_module.group_cmr_manager"
+        ):
+            raise AccessError(self.env._("Only CMR managers settle merchants."))
         agreements.check_access("read")
         if date_to >= fields.Date.context_today(self):
             raise UserError(
@@ -105,6 +123,9 @@ class CmrSettlement(models.Model):
                     date_to=date_to,
                 )
             )
+        # Two settlements of an agreement never interleave: the second waits,
+        # is refused (serialization failure), retried, and finds the first's.
+        self._cmr_lock_agreements(agreements)
         existing = self.search(
             [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
         )
@@ -181,9 +202,31 @@ class CmrSettlement(models.Model):
         (existing | new)._cmr_create_moves()
         return existing | new
 
+    @api.model
+    def _cmr_lock_agreements(self, agreements):
+        """Lock the agreements' rows until the end of the transaction and
+        rewrite them, like ``cmr.membership._cmr_lock``."""
+        if agreements:
+            self.env.execute_query(
+                SQL(
+                    "SELECT id FROM cmr_alliance_merchant WHERE id = ANY(%s) "
+                    "ORDER BY id FOR UPDATE",
+                    list(agreements.ids),
+                )
+            )
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_alliance_merchant SET write_date = write_date "
+                    "WHERE id = ANY(%s)",
+                    list(agreements.ids),
+                )
+            )
+
     def _cmr_create_moves(self):
-        """Draft customer invoices and vendor bills of computed statements."""
-        Move = self.env["account.move"]
+        """Draft customer invoices and vendor bills of computed statements,
+        as superuser: the caller passed ``_cmr_settle``'s checks, and the
+        documents are the statement's figures, nothing the caller chose."""
+        Move = self.env["account.move"].sudo()
         journals = {}  # (company, journal type): journal, looked up once
         for settlement in self.filtered(lambda s: s.state == "draft"):
             values = {"state": "done"}
@@ -220,12 +263,18 @@ class CmrSettlement(models.Model):
         journals = {} if journals is None else journals
         key = (self.company_id, journal_type)
         if key not in journals:
-            journals[key] = self.env["account.journal"].search(
-                [
-                    *self.env["account.journal"]._check_company_domain(self.company_id),
-                    ("type", "=", journal_type),
-                ],
-                limit=1,
+            journals[key] = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [
+                        *self.env["account.journal"]._check_company_domain(
+                            self.company_id
+                        ),
+                        ("type", "=", journal_type),
+                    ],
+                    limit=1,
+                )
             )
         journal = journals[key]
         if not journal or not journal.default_account_id:
@@ -277,29 +326,76 @@ class CmrSettlement(models.Model):
         return action
 
     @api.model
+    def _cmr_unsettled_periods(self, agreements, until):
+        """{(date_from, date_to): agreements} of the calendar months ending by
+        ``until`` that are not settled yet, from each agreement's first month
+        or the day after its last statement (the rest of a month after a
+        shorter statement), to the month of the agreement's end. Starting
+        after the last statement, no period overlaps a settled one."""
+        last = dict(
+            self.with_context(active_test=False)._read_group(
+                [("agreement_id", "in", agreements.ids)],
+                ["agreement_id"],
+                ["date_to:max"],
+            )
+        )
+        periods = defaultdict(lambda: agreements.browse())
+        for agreement in agreements:
+            day = (
+                last[agreement] + timedelta(days=1)
+                if agreement in last
+                else agreement.date_start.replace(day=1)
+            )
+            while not agreement.date_end or day <= agreement.date_end:
+                month_end = day.replace(day=1) + relativedelta(months=1, days=-1)
+                if month_end > until:
+                    break
+                periods[(day, month_end)] |= agreement
+                day = month_end + timedelta(days=1)
+        return periods
+
+    @api.model
     def _cron_settle_last_month(self):
-        first = fields.Date.context_today(self).replace(day=1)
-        date_from = first - relativedelta(months=1)
-        date_to = first - relativedelta(days=1)
+        """Settle every complete month not settled yet (normally last month;
+        after missed runs, each missed month in order), per company."""
+        until = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
         # Archived agreements too: their transactions of the month are owed.
         agreements = (
             self.env["cmr.alliance.merchant"]
             .with_context(active_test=False)
-            .search([("date_start", "<=", date_to)])
+            .search([("date_start", "<=", until)])
         )
         for company in agreements.company_id:
-            # One company's error (e.g. no journal) does not stop the others'.
-            try:
-                with self.env.cr.savepoint():
-                    self.with_company(company)._cmr_settle(
-                        agreements.filtered(lambda a, c=company: a.company_id == c),
+            company_agreements = agreements.filtered(
+                lambda a, c=company: a.company_id == c
+            )
+            periods = self._cmr_unsettled_periods(company_agreements, until)
+            for (date_from, date_to), todo in sorted(periods.items()):
+                # One company's error (e.g. no journal) does not stop the
+                # others'; its later months wait, so no month is skipped.
+                try:
+                    with self.env.cr.savepoint():
+                        self.with_company(company)._cmr_settle(todo, date_from, date_to)
+                except UserError as error:
+                    _logger.warning(
+                        "Settlement of %s for %s skipped: %s",
                         date_from,
-                        date_to,
+                        company.name,
+                        error,
                     )
-            except UserError as error:
-                _logger.warning(
-                    "Settlement of %s for %s skipped: %s",
-                    date_from,
-                    company.name,
-                    error,
-                )
+                    break
+            # Statements computed earlier whose documents failed get them now.
+            drafts = self.search(
+                [
+                    ("agreement_id", "in", company_agreements.ids),
+                    ("state", "=", "draft"),
+                ]
+            )
+            if drafts:
+                try:
+                    with self.env.cr.savepoint():
+                        drafts.with_company(company)._cmr_create_moves()
+                except UserError as error:
+                    _logger.warning(
+                        "Settlement documents for %s skipped: %s", company.name, error
+                    )

@@ -22,3 +22,9 @@ from . import test_complaint_mail
 from . import test_complaint_kpi
 from . import test_complaint_portal_links
 from . import test_complaint_integrity
+from . import test_alliance_input
+from . import test_alliance_consent
+from . import test_alliance_order_cancel
+from . import test_alliance_settlement_catchup
+from . import test_alliance_demo
+from . import test_alliance_races

@@ -21,6 +21,9 @@ class AllianceMixin:
                 "earn_source": "invoice",
                 "earn_rate": 1.0,
                 "points_validity_days": 100,
+                # The ledger's tests redeem without the holder's code or PIN;
+                # test_alliance_consent tests the consent of each kind.
+                "redeem_check": "none",
                 "benefit_ids": [Command.create({"name": "Free wash"})],
             }
         )

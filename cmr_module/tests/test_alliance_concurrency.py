@@ -27,7 +27,11 @@ class TestAllianceConcurrentRedemptions(common.BaseCase):
         super().setUp()
         with environment() as env:
             alliance = env["cmr.alliance"].create(
-                {"name": "Concurrency alliance", "points_validity_days": 0}
+                {
+                    "name": "Concurrency alliance",
+                    "points_validity_days": 0,
+                    "redeem_check": "none",
+                }
             )
             merchant = env["res.partner"].create(
                 {"name": "Concurrency merchant", "is_company": True}

@@ -193,6 +193,8 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         self.assertIn(response.status_code, (302, 303))
 
     def test_tour_merchant_records_redemption(self):
+        self.alliance.redeem_check = "pin"
+        self.card._cmr_set_pin("482916")
         self.start_tour(
             "/my", "cmr_alliance_merchant_redemption", login="cmr_merchant_a"
         )

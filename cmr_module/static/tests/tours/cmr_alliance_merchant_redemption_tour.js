@@ -1,7 +1,8 @@
 import { registry } from "@web/core/registry";
 
 // The merchant's counter records a redemption of 120 points on card
-// 8860 9700 0000 0014 (created by the test with 500 points).
+// 8860 9700 0000 0014 (created by the test with 500 points and the PIN
+// 482916, which the alliance asks for).
 registry.category("web_tour.tours").add("cmr_alliance_merchant_redemption", {
     url: "/my",
     steps: () => [
@@ -24,6 +25,11 @@ registry.category("web_tour.tours").add("cmr_alliance_merchant_redemption", {
             content: "Of 120 points",
             trigger: "form.o_cmr_merchant_form input[name='quantity']",
             run: "edit 120",
+        },
+        {
+            content: "The holder types their card PIN",
+            trigger: "form.o_cmr_merchant_form input[name='proof']",
+            run: "edit 482916",
         },
         {
             content: "Record it",
