@@ -43,13 +43,18 @@ class CmrAlliance(models.Model):
         required=True,
         default="merchant",
         tracking=True,
+        groups="cmr_module.group_cmr_user",
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    date_start = fields.Date(string="Valid From", tracking=True)
-    date_end = fields.Date(string="Valid To", tracking=True)
+    date_start = fields.Date(
+        string="Valid From", tracking=True, groups="cmr_module.group_cmr_user"
+    )
+    date_end = fields.Date(
+        string="Valid To", tracking=True, groups="cmr_module.group_cmr_user"
+    )
     rules = fields.Html(
         translate=True,
         help=f"The alliance's rules, as members read them (at most "
@@ -59,10 +64,16 @@ class CmrAlliance(models.Model):
         "cmr.alliance.benefit", "alliance_id", string="Benefits"
     )
     merchant_ids = fields.One2many(
-        "cmr.alliance.merchant", "alliance_id", string="Merchant Agreements"
+        "cmr.alliance.merchant",
+        "alliance_id",
+        string="Merchant Agreements",
+        groups="cmr_module.group_cmr_user",
     )
     membership_ids = fields.One2many(
-        "cmr.membership", "alliance_id", string="Memberships"
+        "cmr.membership",
+        "alliance_id",
+        string="Memberships",
+        groups="cmr_module.group_cmr_user",
     )
     earn_source = fields.Selection(
         [
@@ -75,6 +86,7 @@ class CmrAlliance(models.Model):
         default="invoice",
         help="Which of the company's own documents earn points for members, "
         "besides purchases at merchants.",
+        groups="cmr_module.group_cmr_user",
     )
     earn_rate = fields.Float(
         string="Points per Currency Unit",
@@ -82,6 +94,7 @@ class CmrAlliance(models.Model):
         default=1.0,
         help="Points a member earns per unit of the company's currency spent "
         f"with the company (0 to {EARN_RATE_MAX}).",
+        groups="cmr_module.group_cmr_user",
     )
     redeem_check = fields.Selection(
         [
@@ -97,24 +110,28 @@ class CmrAlliance(models.Model):
         "a one-time code e-mailed to the holder when the merchant asks for it "
         "(holders without an e-mail address give their card PIN), the card PIN "
         "the holder set in their portal, or nothing.",
+        groups="cmr_module.group_cmr_user",
     )
     points_validity_days = fields.Integer(
         string="Points Valid (Days)",
         default=365,
         help="Earned points expire this many days after they were earned, oldest "
         f"first. Zero: points never expire. At most {VALIDITY_DAYS_MAX}.",
+        groups="cmr_module.group_cmr_user",
     )
     card_validity_months = fields.Integer(
         string="Card Validity (Months)",
         default=12,
         help="Validity of a new card and of each renewal (at most "
         f"{VALIDITY_MONTHS_MAX} months).",
+        groups="cmr_module.group_cmr_user",
     )
     activity_days = fields.Integer(
         string="Activity Window (Days)",
         default=90,
         help="A member is active when they have a transaction in this many last "
         f"days (1 to {VALIDITY_DAYS_MAX}).",
+        groups="cmr_module.group_cmr_user",
     )
     # KPIs: for staff (merchants and members read the alliance too).
     member_count = fields.Integer(
@@ -131,7 +148,9 @@ class CmrAlliance(models.Model):
         digits=(16, 1),
         groups="cmr_module.group_cmr_user",
     )
-    merchant_count = fields.Integer(compute="_compute_merchant_count")
+    merchant_count = fields.Integer(
+        compute="_compute_merchant_count", groups="cmr_module.group_cmr_user"
+    )
 
     _sql_constraints = [
         (

@@ -25,6 +25,7 @@ class CmrAllianceBenefit(models.Model):
         string="Only for Tiers",
         help="Empty: every member. Otherwise only members whose customer tier "
         "(on the ladder their company uses) is one of these.",
+        groups="cmr_module.group_cmr_user",
     )
 
     def _cmr_for_partner(self, partner):

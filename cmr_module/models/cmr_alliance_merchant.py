@@ -85,9 +85,17 @@ class CmrAllianceMerchant(models.Model):
         "each point its customers earned there, the company pays it for each point "
         f"redeemed there (0 to {POINT_VALUE_MAX}).",
     )
-    line_ids = fields.One2many("cmr.points.line", "agreement_id", string="Transactions")
+    line_ids = fields.One2many(
+        "cmr.points.line",
+        "agreement_id",
+        string="Transactions",
+        groups="cmr_module.group_cmr_user",
+    )
     settlement_ids = fields.One2many(
-        "cmr.settlement", "agreement_id", string="Statements"
+        "cmr.settlement",
+        "agreement_id",
+        string="Statements",
+        groups="cmr_module.group_cmr_user",
     )
     active_member_count = fields.Integer(
         string="Active Members",

@@ -89,7 +89,9 @@ class CmrMembership(models.Model):
         index=True,
         check_company=True,
     )
-    alliance_type = fields.Selection(related="alliance_id.alliance_type")
+    alliance_type = fields.Selection(
+        related="alliance_id.alliance_type", groups="cmr_module.group_cmr_user"
+    )
     company_id = fields.Many2one(
         related="alliance_id.company_id", store=True, index=True, precompute=True
     )
@@ -101,7 +103,10 @@ class CmrMembership(models.Model):
         index=True,
     )
     date_start = fields.Date(
-        string="Valid From", required=True, default=fields.Date.context_today
+        string="Valid From",
+        required=True,
+        default=fields.Date.context_today,
+        groups="cmr_module.group_cmr_user",
     )
     date_end = fields.Date(
         string="Valid To",

@@ -54,10 +54,17 @@ class CmrPointsLine(models.Model):
         aggregator="count_distinct",
     )
     partner_id = fields.Many2one(
-        related="membership_id.partner_id", store=True, index=True, string="Member"
+        related="membership_id.partner_id",
+        store=True,
+        index=True,
+        string="Member",
+        groups="cmr_module.group_cmr_user",
     )
     alliance_id = fields.Many2one(
-        related="membership_id.alliance_id", store=True, index=True
+        related="membership_id.alliance_id",
+        store=True,
+        index=True,
+        groups="cmr_module.group_cmr_user",
     )
     company_id = fields.Many2one(
         related="membership_id.company_id", store=True, index=True
@@ -72,6 +79,7 @@ class CmrPointsLine(models.Model):
         index="btree_not_null",
         ondelete="restrict",
         readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     merchant_id = fields.Many2one(
         related="agreement_id.partner_id",
@@ -90,7 +98,11 @@ class CmrPointsLine(models.Model):
         required=True, readonly=True, default=fields.Datetime.now, index=True
     )
     expires_on = fields.Date(
-        compute="_compute_expires_on", store=True, precompute=True, readonly=True
+        compute="_compute_expires_on",
+        store=True,
+        precompute=True,
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     amount = fields.Monetary(
         readonly=True,
@@ -99,7 +111,11 @@ class CmrPointsLine(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     product_id = fields.Many2one(
-        "product.product", string="Service", readonly=True, ondelete="restrict"
+        "product.product",
+        string="Service",
+        readonly=True,
+        ondelete="restrict",
+        groups="cmr_module.group_cmr_user",
     )
     reference = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
     reason = fields.Char(readonly=True, help=f"At most {NAME_MAX} characters.")
@@ -110,6 +126,7 @@ class CmrPointsLine(models.Model):
         index="btree_not_null",
         # The host may still delete its documents; the reference stays.
         ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
     sale_order_id = fields.Many2one(
         "sale.order",
@@ -117,6 +134,7 @@ class CmrPointsLine(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
     reversed_line_id = fields.Many2one(
         "cmr.points.line",
@@ -125,6 +143,7 @@ class CmrPointsLine(models.Model):
         index="btree_not_null",
         ondelete="restrict",
         help="The earning this line takes back (a cancelled sales order).",
+        groups="cmr_module.group_cmr_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -132,6 +151,7 @@ class CmrPointsLine(models.Model):
         readonly=True,
         default=lambda self: self.env.user,
         ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
 
     _sql_constraints = [

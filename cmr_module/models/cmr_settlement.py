@@ -40,11 +40,16 @@ class CmrSettlement(models.Model):
         index=True,
         ondelete="restrict",
         check_company=True,
+        groups="cmr_module.group_cmr_user",
     )
     merchant_id = fields.Many2one(
         related="agreement_id.partner_id", store=True, index=True, string="Merchant"
     )
-    alliance_id = fields.Many2one(related="agreement_id.alliance_id", store=True)
+    alliance_id = fields.Many2one(
+        related="agreement_id.alliance_id",
+        store=True,
+        groups="cmr_module.group_cmr_user",
+    )
     company_id = fields.Many2one(
         related="agreement_id.company_id", store=True, index=True
     )
@@ -54,7 +59,10 @@ class CmrSettlement(models.Model):
     points_earned = fields.Integer(readonly=True)
     points_redeemed = fields.Integer(readonly=True)
     settlement_rate = fields.Float(
-        string="Settlement per Point", digits=(16, 4), readonly=True
+        string="Settlement per Point",
+        digits=(16, 4),
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     amount_due_by_merchant = fields.Monetary(
         string="Owed by Merchant", readonly=True, help="Points earned × rate."
@@ -63,10 +71,18 @@ class CmrSettlement(models.Model):
         string="Owed to Merchant", readonly=True, help="Points redeemed × rate."
     )
     invoice_id = fields.Many2one(
-        "account.move", string="Customer Invoice", readonly=True, copy=False
+        "account.move",
+        string="Customer Invoice",
+        readonly=True,
+        copy=False,
+        groups="cmr_module.group_cmr_user",
     )
     bill_id = fields.Many2one(
-        "account.move", string="Vendor Bill", readonly=True, copy=False
+        "account.move",
+        string="Vendor Bill",
+        readonly=True,
+        copy=False,
+        groups="cmr_module.group_cmr_user",
     )
     state = fields.Selection(
         [("draft", "Computed"), ("done", "Invoiced")],
@@ -74,6 +90,7 @@ class CmrSettlement(models.Model):
         required=True,
         readonly=True,
         tracking=True,
+        groups="cmr_module.group_cmr_user",
     )
 
     _sql_constraints = [

@@ -28,3 +28,4 @@ from . import test_alliance_order_cancel
 from . import test_alliance_settlement_catchup
 from . import test_alliance_demo
 from . import test_alliance_races
+from . import test_alliance_fields

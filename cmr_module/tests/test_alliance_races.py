@@ -62,7 +62,8 @@ class TestAllianceRaces(common.BaseCase):
             cr = env.cr
             ids = self.ids
             cr.execute(
-                "SELECT invoice_id, bill_id FROM cmr_settlement WHERE agreement_id = %s",
+                "SELECT invoice_id, bill_id FROM cmr_settlement "
+                "WHERE agreement_id = %s",
                 [ids["agreement"]],
             )
             move_ids = [i for row in cr.fetchall() for i in row if i]
