@@ -93,6 +93,7 @@ class CmrComplaint(models.Model):
     _cmr_portal_max_files = 5
     _cmr_portal_max_file_size = 10 * 1024 * 1024
     _input_text_limits = {
+        "name": NAME_MAX,
         "subject": NAME_MAX,
         "description": LONG_TEXT_MAX,
         "resolution": LONG_TEXT_MAX,

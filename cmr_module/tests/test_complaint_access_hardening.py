@@ -200,6 +200,8 @@ class TestComplaintAccessHardening(CmrComplaintCase):
                 complaint.write(values)
         with self.assertRaises(ValidationError):
             self._complaint(subject="s" * 300)
+        with self.assertRaises(ValidationError):
+            self._complaint(name="CMP/" + "9" * 300)
         Compensation = self.env["cmr.complaint.compensation"].with_user(self.agent)
         for values in (
             {"amount": 10**12},
