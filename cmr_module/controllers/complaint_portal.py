@@ -136,7 +136,11 @@ class CmrComplaintPortal(CustomerPortal):
         website=True,
         methods=["GET"],
     )
-    def portal_complaint_page(self, complaint_id, access_token=None, error=None, **kw):
+    def portal_complaint_page(self, complaint_id, access_token=None, **kw):
+        # No error from the query string: our page would show anyone's text.
+        return self._cmr_complaint_page(complaint_id, access_token)
+
+    def _cmr_complaint_page(self, complaint_id, access_token=None, error=None):
         complaint = self._cmr_complaint_or_error(complaint_id, access_token)
         if complaint is None:
             return request.redirect("/my")
@@ -170,7 +174,7 @@ class CmrComplaintPortal(CustomerPortal):
             with request.env.cr.savepoint():
                 self._cmr_complaint_act(complaint, action, partner, post)
         except (UserError, ValidationError) as error:
-            return self.portal_complaint_page(
+            return self._cmr_complaint_page(
                 complaint_id, access_token=access_token, error=error.args[0]
             )
         return request.redirect(complaint.access_url)

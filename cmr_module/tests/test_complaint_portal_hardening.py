@@ -217,6 +217,16 @@ class TestComplaintPortalHardening(HttpCase):
         self.assertLess(response.status_code, 500, what)
         self.assertNotIn("Internal Server Error", response.text, what)
 
+    def test_page_shows_no_error_from_the_address(self):
+        complaint = self._complaint(self.user_a.partner_id)
+        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        page = self.url_open(
+            f"{complaint.access_url}?error=Call+555-0100+to+get+your+refund"
+        ).text
+        self.assertIn(complaint.name, page)
+        self.assertNotIn("555-0100", page)
+        self.assertNotIn("o_cmr_error", page)
+
     def test_fuzz_new_complaint(self):
         self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
         valid = {
