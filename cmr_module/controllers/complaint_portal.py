@@ -12,12 +12,21 @@ class CmrComplaintPortal(CustomerPortal):
 
     _cmr_complaints_per_page = 20
 
+    def _prepare_complaints_domain(self, partner):
+        """The complaints the portal lists as ``partner``'s own: those of their
+        company (commercial partner). Explicit, as record rules alone would
+        list an employee's work queue as their complaints."""
+        return [("partner_id", "child_of", partner.commercial_partner_id.id)]
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "cmr_complaint_count" in counters:
             Complaint = request.env["cmr.complaint"]
+            partner = request.env.user.partner_id
             values["cmr_complaint_count"] = (
-                Complaint.search_count([]) if Complaint.has_access("read") else 0
+                Complaint.search_count(self._prepare_complaints_domain(partner))
+                if Complaint.has_access("read")
+                else 0
             )
         return values
 
@@ -47,7 +56,8 @@ class CmrComplaintPortal(CustomerPortal):
     def portal_my_complaints(self, page=1, **kw):
         Complaint = request.env["cmr.complaint"]
         values = self._prepare_portal_layout_values()
-        total = Complaint.search_count([])
+        domain = self._prepare_complaints_domain(request.env.user.partner_id)
+        total = Complaint.search_count(domain)
         pager = portal_pager(
             url="/my/complaints",
             total=total,
@@ -55,7 +65,7 @@ class CmrComplaintPortal(CustomerPortal):
             step=self._cmr_complaints_per_page,
         )
         complaints = Complaint.search(
-            [],
+            domain,
             order="date_received desc, id desc",
             limit=self._cmr_complaints_per_page,
             offset=pager["offset"],
@@ -84,11 +94,13 @@ class CmrComplaintPortal(CustomerPortal):
         ]
         post.pop("attachments", None)
         try:
-            complaint = request.env["cmr.complaint"]._cmr_portal_file(
-                partner, post, files=files
-            )
+            # Nothing half-written: the complaint, its files and its first
+            # message are saved together or not at all.
+            with request.env.cr.savepoint():
+                complaint = request.env["cmr.complaint"]._cmr_portal_file(
+                    partner, post, files=files
+                )
         except (UserError, ValidationError) as error:
-            request.env.cr.rollback()
             return request.render(
                 "cmr_module.portal_complaint_new",
                 self._cmr_complaint_form_values(form=post, error=error.args[0]),
@@ -96,12 +108,16 @@ class CmrComplaintPortal(CustomerPortal):
         return request.redirect(complaint.access_url)
 
     def _cmr_complaint_or_error(self, complaint_id, access_token=None):
+        """The complaint as superuser, but on behalf of the logged-in user:
+        the environment's user stays who acts (a customer, an employee), so
+        that the model decides by them, not by the superuser."""
         try:
-            return self._document_check_access(
+            complaint_sudo = self._document_check_access(
                 "cmr.complaint", complaint_id, access_token=access_token
             )
         except (AccessError, MissingError):
             return None
+        return complaint_sudo.with_user(request.env.user).sudo()
 
     def _cmr_forbidden(self):
         values = self._prepare_portal_layout_values()
@@ -120,7 +136,11 @@ class CmrComplaintPortal(CustomerPortal):
         website=True,
         methods=["GET"],
     )
-    def portal_complaint_page(self, complaint_id, access_token=None, error=None, **kw):
+    def portal_complaint_page(self, complaint_id, access_token=None, **kw):
+        # No error from the query string: our page would show anyone's text.
+        return self._cmr_complaint_page(complaint_id, access_token)
+
+    def _cmr_complaint_page(self, complaint_id, access_token=None, error=None):
         complaint = self._cmr_complaint_or_error(complaint_id, access_token)
         if complaint is None:
             return request.redirect("/my")
@@ -149,20 +169,28 @@ class CmrComplaintPortal(CustomerPortal):
             return self._cmr_forbidden()
         partner = request.env.user.partner_id
         try:
-            if action == "reply":
-                complaint._cmr_portal_post(partner, post.get("message"))
-            elif action == "confirm":
-                complaint.action_confirm()
-            elif action == "reopen":
-                complaint._cmr_portal_post(partner, post.get("message"))
-                complaint.action_reopen()
-            else:
-                try:
-                    rate = int(post.get("rate") or 0)
-                except ValueError:
-                    rate = 0
-                complaint._cmr_rate(rate, post.get("feedback") or None)
+            # Nothing half-written: a reopening's message and its stage
+            # change are saved together or not at all.
+            with request.env.cr.savepoint():
+                self._cmr_complaint_act(complaint, action, partner, post)
         except (UserError, ValidationError) as error:
-            request.env.cr.rollback()
-            return self.portal_complaint_page(complaint_id, error=error.args[0])
+            return self._cmr_complaint_page(
+                complaint_id, access_token=access_token, error=error.args[0]
+            )
         return request.redirect(complaint.access_url)
+
+    def _cmr_complaint_act(self, complaint, action, partner, post):
+        """Hand the form's clean values to the complaint's methods."""
+        if action == "reply":
+            complaint._cmr_portal_post(partner, post.get("message"))
+        elif action == "confirm":
+            complaint.action_confirm()
+        elif action == "reopen":
+            complaint._cmr_portal_post(partner, post.get("message"))
+            complaint.action_reopen()
+        else:
+            rate = str(post.get("rate") or "").strip()
+            # Only "1" to "5": int() would also take "٤" or "+5".
+            if rate not in ("1", "2", "3", "4", "5"):
+                raise UserError(request.env._("Rate the handling from 1 to 5."))
+            complaint._cmr_rate(partner, int(rate), post.get("feedback") or None)

@@ -8,6 +8,14 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .cmr_input_guard import (
+    CONTROL_CHARACTERS,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    TEXT_MAX,
+    has_control_characters,
+)
+
 CHANNELS_RECEIVED = [
     ("phone", "Phone"),
     ("email", "E-mail"),
@@ -51,7 +59,11 @@ WORKFLOW_FIELDS = {
     "ack_deadline",
     "reply_deadline",
     "sla_id",
+    "closing_rating_id",
 }
+# Internal to the complaint desk: the portal shows none of these, so a portal
+# user cannot read them over RPC either.
+STAFF = "cmr_module.group_cmr_user"
 
 
 class CmrComplaint(models.Model):
@@ -65,19 +77,35 @@ class CmrComplaint(models.Model):
 
     _name = "cmr.complaint"
     _description = "Customer Complaint"
-    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin"]
-    _order = "priority desc, deadline, id desc"
+    _inherit = [
+        "portal.mixin",
+        "rating.mixin",
+        "mail.activity.mixin",
+        "cmr.input.guard",
+    ]
+    # Without the staff-only priority and deadline, so that a portal user's
+    # search keeps its default order; the desk's views sort by them.
+    _order = "date_received desc, id desc"
     _check_company_auto = True
     # Portal filing: how many of the customer's latest orders and invoices
     # are offered; how many files, and how large, a complaint takes.
     _cmr_portal_documents_limit = 50
     _cmr_portal_max_files = 5
     _cmr_portal_max_file_size = 10 * 1024 * 1024
+    _input_text_limits = {
+        "name": NAME_MAX,
+        "subject": NAME_MAX,
+        "description": LONG_TEXT_MAX,
+        "resolution": LONG_TEXT_MAX,
+        "root_cause": TEXT_MAX,
+    }
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
     )
-    subject = fields.Char(required=True, tracking=True)
+    subject = fields.Char(
+        required=True, tracking=True, help=f"At most {NAME_MAX} characters."
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -93,7 +121,11 @@ class CmrComplaint(models.Model):
         related="partner_id.commercial_partner_id", store=True, index=True
     )
     channel_received = fields.Selection(
-        CHANNELS_RECEIVED, required=True, default="phone", string="Received By"
+        CHANNELS_RECEIVED,
+        required=True,
+        default="phone",
+        string="Received By",
+        groups=STAFF,
     )
     category_id = fields.Many2one(
         "cmr.complaint.category", index=True, tracking=True, check_company=True
@@ -102,18 +134,23 @@ class CmrComplaint(models.Model):
         FACTOR_TYPES,
         index=True,
         tracking=True,
+        groups=STAFF,
         help="Basic: an expected feature is missing; value: the customer gets "
         "less than paid for; dissatisfaction: what the customer feels (attitude, "
         "waiting); secondary: side services around the product.",
     )
     priority = fields.Selection(
-        [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0", index=True
+        [("0", "Normal"), ("1", "High"), ("2", "Urgent")],
+        default="0",
+        index=True,
+        groups=STAFF,
     )
-    description = fields.Html()
+    description = fields.Html(help=f"At most {LONG_TEXT_MAX} characters.")
     resolution = fields.Html(
-        help="The answer sent to the customer.", groups="cmr_module.group_cmr_user"
+        help=f"The answer sent to the customer, at most {LONG_TEXT_MAX} characters.",
+        groups=STAFF,
     )
-    root_cause = fields.Text(groups="cmr_module.group_cmr_user")
+    root_cause = fields.Text(help=f"At most {TEXT_MAX} characters.", groups=STAFF)
     sale_order_id = fields.Many2one(
         "sale.order",
         check_company=True,
@@ -154,6 +191,7 @@ class CmrComplaint(models.Model):
         index=True,
         check_company=True,
         help="The team that helps; its leader is told of breaches.",
+        groups=STAFF,
     )
     handover_ids = fields.One2many(
         "cmr.complaint.handover", "complaint_id", groups="cmr_module.group_cmr_user"
@@ -162,7 +200,15 @@ class CmrComplaint(models.Model):
         "cmr.complaint.compensation",
         "complaint_id",
         string="Compensations",
-        groups="cmr_module.group_cmr_user",
+        groups=STAFF,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", groups=STAFF)
+    compensation_granted = fields.Monetary(
+        compute="_compute_compensation_granted",
+        store=True,
+        help="All the compensations granted on the complaint: the authority "
+        "limits count them together.",
+        groups=STAFF,
     )
     handover_user_id = fields.Many2one(
         "res.users",
@@ -170,6 +216,7 @@ class CmrComplaint(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups=STAFF,
     )
     state = fields.Selection(
         STATES,
@@ -196,9 +243,13 @@ class CmrComplaint(models.Model):
         compute="_compute_deadlines",
         store=True,
         readonly=True,
+        groups=STAFF,
     )
     ack_deadline = fields.Datetime(
-        string="Acknowledge By", compute="_compute_deadlines", store=True
+        string="Acknowledge By",
+        compute="_compute_deadlines",
+        store=True,
+        groups=STAFF,
     )
     reply_deadline = fields.Datetime(
         compute="_compute_deadlines",
@@ -213,8 +264,11 @@ class CmrComplaint(models.Model):
         index=True,
         help="The next deadline: acknowledging for new complaints, the reply "
         "afterwards.",
+        groups=STAFF,
     )
-    reminder_date = fields.Datetime(compute="_compute_deadline", store=True, index=True)
+    reminder_date = fields.Datetime(
+        compute="_compute_deadline", store=True, index=True, groups=STAFF
+    )
     reminded_deadline = fields.Datetime(
         readonly=True,
         copy=False,
@@ -234,6 +288,7 @@ class CmrComplaint(models.Model):
         copy=False,
         index=True,
         help="A deadline was missed. The flag is kept after the answer.",
+        groups=STAFF,
     )
     breach_date = fields.Datetime(
         string="First Breach",
@@ -249,16 +304,29 @@ class CmrComplaint(models.Model):
         help="How many deadlines of this complaint were missed.",
         groups="cmr_module.group_cmr_user",
     )
-    acknowledge_date = fields.Datetime(readonly=True, copy=False)
-    answer_date = fields.Datetime(readonly=True, copy=False)
-    close_date = fields.Datetime(readonly=True, copy=False)
+    acknowledge_date = fields.Datetime(readonly=True, copy=False, groups=STAFF)
+    answer_date = fields.Datetime(readonly=True, copy=False, groups=STAFF)
+    close_date = fields.Datetime(readonly=True, copy=False, groups=STAFF)
+    closing_rating_id = fields.Many2one(
+        "rating.rating",
+        string="Rating of this Closing",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The customer's rating since the complaint was last closed: one "
+        "per closing, cleared when it is reopened.",
+        groups=STAFF,
+    )
     reopen_date = fields.Datetime(
         string="Last Reopened",
         readonly=True,
         copy=False,
         help="A reopened complaint's reply deadline counts from here.",
+        groups=STAFF,
     )
-    reopen_count = fields.Integer(readonly=True, copy=False, aggregator="sum")
+    reopen_count = fields.Integer(
+        readonly=True, copy=False, aggregator="sum", groups=STAFF
+    )
     timeliness = fields.Float(
         string="Timeliness (%)",
         readonly=True,
@@ -287,6 +355,15 @@ class CmrComplaint(models.Model):
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
         return result
+
+    @api.depends("compensation_ids.state", "compensation_ids.amount")
+    def _compute_compensation_granted(self):
+        for complaint in self:
+            complaint.compensation_granted = sum(
+                line.amount
+                for line in complaint.compensation_ids
+                if line.state == "granted"
+            )
 
     @api.depends("reopen_count")
     def _compute_reopen_rate(self):
@@ -477,14 +554,18 @@ class CmrComplaint(models.Model):
         email_channel = self.env["cmr.channel"].search(
             [("code", "=", "email")], limit=1
         )
-        values.setdefault(
-            "subject", msg_dict.get("subject") or self.env._("No subject")
-        )
+        # A mail is not refused for a long subject or body: the subject is
+        # cut to its bound, and a body too long for the description stays in
+        # the mail that lands in the chatter.
+        subject = CONTROL_CHARACTERS.sub("", msg_dict.get("subject") or "").strip()
+        values.setdefault("subject", subject[:NAME_MAX] or self.env._("No subject"))
         # The reference comes from the sequence, not from the subject.
         values.setdefault("name", "/")
         values.setdefault("channel_received", "email")
         values.setdefault("reply_channel_id", email_channel.id)
-        values.setdefault("description", msg_dict.get("body"))
+        body = msg_dict.get("body") or ""
+        if len(body) <= LONG_TEXT_MAX and not has_control_characters(body):
+            values.setdefault("description", body)
         if not values.get("partner_id"):
             partner = self.env["res.partner"].browse(msg_dict.get("author_id"))
             if not partner and msg_dict.get("email_from"):
@@ -644,7 +725,9 @@ class CmrComplaint(models.Model):
             )
         if not self.env.user.share:
             # Confirmed by phone or at the counter: ask for the rating. In the
-            # portal the customer rates on the complaint's page.
+            # portal the customer rates on the complaint's page (the portal
+            # acts as superuser on behalf of the logged-in customer, who stays
+            # the environment's user).
             self._cmr_request_rating()
         return True
 
@@ -652,12 +735,21 @@ class CmrComplaint(models.Model):
         """Rated since it was last closed (a reopened complaint is rated
         again)."""
         self.ensure_one()
-        return bool(
-            self.close_date
-            and self.sudo().rating_ids.filtered(
-                lambda rating: rating.consumed and rating.write_date >= self.close_date
+        return bool(self.sudo().closing_rating_id)
+
+    def _cmr_lock(self):
+        """Lock the complaints' rows until the transaction ends, before
+        reading what concurrent requests may change (its rating, what was
+        granted on it): a second request waits, and is retried when the first
+        changed the row."""
+        if self.ids:
+            self.env.execute_query(
+                SQL(
+                    "SELECT id FROM cmr_complaint WHERE id IN %s FOR NO KEY UPDATE",
+                    tuple(self.ids),
+                )
             )
-        )
+        self.invalidate_recordset()
 
     def _cmr_request_rating(self):
         """Ask each customer, on the channel they chose and through the
@@ -771,6 +863,7 @@ class CmrComplaint(models.Model):
                 reopen_count=complaint.reopen_count + 1,
                 reopen_date=now,
                 close_date=False,
+                closing_rating_id=False,
             )
             complaint.message_post(
                 body=self.env._("The complaint was reopened."),
@@ -778,17 +871,75 @@ class CmrComplaint(models.Model):
             )
         return True
 
-    def _cmr_rate(self, rate, feedback=None):
-        """The customer rates the handling of their closed complaint."""
+    def _cmr_rate(self, partner, rate, feedback=None):
+        """``partner`` rates the handling of their closed complaint: only the
+        complaint's customer, once per closing. (The rating link sent to them
+        goes through ``rating_apply`` too.)"""
         self.ensure_one()
-        if self.state != "closed":
-            raise UserError(self.env._("A complaint can be rated once it is closed."))
+        if partner != self.partner_id:
+            raise AccessError(
+                self.env._(
+                    "Only the customer who filed %(complaint)s can rate its handling.",
+                    complaint=self.name,
+                )
+            )
         if rate not in (1, 2, 3, 4, 5):
             raise UserError(self.env._("Rate the handling from 1 to 5."))
         self.check_access("read")
         complaint = self.sudo()
+        complaint._cmr_check_rateable()
         token = complaint._rating_get_access_token(complaint.partner_id)
         return complaint.rating_apply(rate, token=token, feedback=feedback)
+
+    def _cmr_check_rateable(self, rating=None):
+        """Closed and not rated since, except by ``rating`` itself (the
+        customer changing their rating or adding feedback)."""
+        self.ensure_one()
+        if self.state != "closed":
+            raise UserError(self.env._("A complaint can be rated once it is closed."))
+        if self.closing_rating_id and self.closing_rating_id != rating:
+            raise UserError(
+                self.env._(
+                    "%(complaint)s is already rated: thank you. Reopen it if "
+                    "something is still wrong.",
+                    complaint=self.name,
+                )
+            )
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """One rating per closing, from the portal or the rating link, even
+        when two arrive at the same moment: the complaint's row is locked,
+        then checked, then written (so a concurrent rating is retried and
+        refused)."""
+        self.ensure_one()
+        if token:
+            rating = (
+                self.env["rating.rating"]
+                .sudo()
+                .search([("access_token", "=", token)], limit=1)
+            )
+        if feedback:
+            self._cmr_check_portal_text(feedback, TEXT_MAX)
+        self._cmr_lock()
+        self._cmr_check_rateable(rating)
+        rating = super().rating_apply(
+            rate,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        if self.sudo().closing_rating_id != rating:
+            self._cmr_workflow_write({"closing_rating_id": rating.id})
+        return rating
 
     # ------------------------------------------------------------------
     # Handover
@@ -983,6 +1134,7 @@ class CmrComplaint(models.Model):
         # its arguments.
         size_mb = f"{max_size / 1024 / 1024:g}"
         for filename, content, _mimetype in files:
+            self._cmr_check_portal_text(filename or "", NAME_MAX)
             if len(content) > max_size:
                 raise UserError(
                     self.env._(
@@ -1047,6 +1199,11 @@ class CmrComplaint(models.Model):
         an employee acknowledges it. ``files`` are (filename, content bytes,
         mimetype) tuples to attach. Raises a translated UserError on bad
         input; nothing is saved then."""
+        for value in form.values():
+            if isinstance(value, str):
+                # Choices and dates are short; subject and description have
+                # their own bounds below and in the model.
+                self._cmr_check_portal_text(value, LONG_TEXT_MAX)
         subject = (form.get("subject") or "").strip()
         if not subject:
             raise UserError(
@@ -1134,12 +1291,40 @@ class CmrComplaint(models.Model):
         message = (message or "").strip()
         if not message:
             raise UserError(self.env._("Write a message first."))
+        # Messages are not bounded by the complaint's fields: bound them here.
+        self._cmr_check_portal_text(message, TEXT_MAX)
         return self.sudo().message_post(
             body=Markup("<p>%s</p>") % message,
             author_id=partner.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+
+    @api.model
+    def _cmr_check_portal_text(self, text, limit):
+        """Refuse, with a translated UserError, a text the customer typed that
+        is longer than ``limit`` or holds control characters."""
+        if has_control_characters(text):
+            raise UserError(
+                self.env._(
+                    "Your text contains control characters: remove them and try again."
+                )
+            )
+        # What the browser sent was not UTF-8: werkzeug replaced it.
+        if "\ufffd" in text:
+            raise UserError(
+                self.env._(
+                    "Your text contains characters we could not read: type it again."
+                )
+            )
+        if len(text) > limit:
+            raise UserError(
+                self.env._(
+                    "Your text is too long: %(length)s characters, at most %(limit)s.",
+                    length=len(text),
+                    limit=limit,
+                )
+            )
 
     def _cmr_portal_documents(self, user):
         """The order and invoice the complaint is about, for its portal page
@@ -1264,7 +1449,7 @@ class CmrComplaint(models.Model):
         )
         attitude.action_answer()
         attitude.action_confirm()
-        attitude._cmr_rate(4, "Thank you for calling back.")
+        attitude._cmr_rate(attitude.partner_id, 4, "Thank you for calling back.")
         handover = self.env["cmr.complaint.handover"].create(
             {
                 "complaint_id": handed.id,

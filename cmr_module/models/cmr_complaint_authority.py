@@ -1,15 +1,19 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .cmr_input_guard import AMOUNT_MAX
+
 
 class CmrComplaintAuthority(models.Model):
     """How much compensation a user, or the members of a group, may grant on
     their own. Above it a manager approves."""
 
     _name = "cmr.complaint.authority"
+    _inherit = ["cmr.input.guard"]
     _description = "Compensation Authority Limit"
     _order = "company_id, max_amount desc, id"
     _check_company_auto = True
+    _input_number_ranges = {"max_amount": (0, AMOUNT_MAX)}
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -21,7 +25,8 @@ class CmrComplaintAuthority(models.Model):
         string="Maximum Amount",
         required=True,
         help="The most this user or group may grant for one complaint, all its "
-        "compensations together, without a manager's approval.",
+        f"compensations together, without a manager's approval; at most "
+        f"{AMOUNT_MAX:,}.",
     )
 
     @api.constrains("user_id", "group_id", "max_amount")

@@ -1,14 +1,20 @@
 from odoo import api, fields, models
 
+from .cmr_input_guard import NAME_MAX
+
 
 class CmrComplaintCategory(models.Model):
     """What a complaint is about: billing, delivery, product, staff attitude."""
 
     _name = "cmr.complaint.category"
+    _inherit = ["cmr.input.guard"]
     _description = "Complaint Category"
     _order = "sequence, id"
+    _input_text_limits = {"name": NAME_MAX}
 
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(
+        required=True, translate=True, help=f"At most {NAME_MAX} characters."
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     default_factor_type = fields.Selection(
@@ -19,6 +25,7 @@ class CmrComplaintCategory(models.Model):
             ("secondary", "Secondary"),
         ],
         help="Proposed as the dissatisfaction factor type of new complaints.",
+        groups="cmr_module.group_cmr_user",
     )
     company_id = fields.Many2one("res.company", index=True)
 

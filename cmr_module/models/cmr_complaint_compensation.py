@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .cmr_input_guard import AMOUNT_MAX, NAME_MAX
+
 # Set by the grant / approval buttons only.
 WORKFLOW_FIELDS = {"state", "approved_by_id", "credit_note_id", "requested_by_id"}
 
@@ -11,9 +13,12 @@ class CmrComplaintCompensation(models.Model):
     approved by a manager."""
 
     _name = "cmr.complaint.compensation"
+    _inherit = ["cmr.input.guard"]
     _description = "Complaint Compensation"
     _order = "id"
     _check_company_auto = True
+    _input_text_limits = {"description": NAME_MAX}
+    _input_number_ranges = {"amount": (0, AMOUNT_MAX)}
 
     complaint_id = fields.Many2one(
         "cmr.complaint", required=True, index=True, ondelete="cascade"
@@ -29,8 +34,10 @@ class CmrComplaintCompensation(models.Model):
         required=True,
         default="credit_note",
     )
-    description = fields.Char(required=True)
-    amount = fields.Monetary(help="The amount refunded, or the value of the gift.")
+    description = fields.Char(required=True, help=f"At most {NAME_MAX} characters.")
+    amount = fields.Monetary(
+        help=f"The amount refunded, or the value of the gift, at most {AMOUNT_MAX:,}."
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -107,14 +114,17 @@ class CmrComplaintCompensation(models.Model):
         whole complaint: what is already granted on it counts, so a large
         compensation cannot be split into small ones."""
         self._cmr_check_draft()
+        # The complaint's row holds what was granted on it: lock it before
+        # reading, so that two grants at the same moment do not both fit in
+        # the limit (the second waits, then is retried and sees the first).
+        self.complaint_id._cmr_lock()
+        self.invalidate_recordset(["state"])
+        if any(line.state != "draft" for line in self):
+            raise UserError(self.env._("Only draft compensations can be granted."))
         Authority = self.env["cmr.complaint.authority"]
         for complaint in self.complaint_id:
             lines = self.filtered(lambda line, c=complaint: line.complaint_id == c)
-            granted = sum(
-                complaint.compensation_ids.filtered(
-                    lambda line: line.state == "granted"
-                ).mapped("amount")
-            )
+            granted = complaint.sudo().compensation_granted
             total = granted + sum(lines.mapped("amount"))
             limit = Authority._cmr_limit(self.env.user, complaint.company_id)
             if total > limit:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .cmr_input_guard import TEXT_MAX
+
 
 class CmrComplaintHandover(models.Model):
     """A request to move a complaint to a new owner, and its answer.
@@ -10,8 +12,10 @@ class CmrComplaintHandover(models.Model):
     """
 
     _name = "cmr.complaint.handover"
+    _inherit = ["cmr.input.guard"]
     _description = "Complaint Handover"
     _order = "create_date desc, id desc"
+    _input_text_limits = {"reason": TEXT_MAX}
 
     complaint_id = fields.Many2one(
         "cmr.complaint", required=True, index=True, ondelete="cascade", readonly=True
@@ -24,7 +28,7 @@ class CmrComplaintHandover(models.Model):
         default=lambda self: self.env.user,
     )
     to_user_id = fields.Many2one("res.users", string="To", required=True)
-    reason = fields.Text(required=True)
+    reason = fields.Text(required=True, help=f"At most {TEXT_MAX} characters.")
     state = fields.Selection(
         [
             ("pending", "Waiting for Acceptance"),

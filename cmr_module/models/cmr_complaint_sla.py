@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .cmr_input_guard import NAME_MAX
+
+# A year of working days: beyond it a deadline means nothing, and planning
+# business hours that far takes long.
+SLA_HOURS_MAX = 2000
+AUTO_CLOSE_DAYS_MAX = 365
+
 
 class CmrComplaintSla(models.Model):
     """How fast complaints must be acknowledged and answered.
@@ -12,11 +19,21 @@ class CmrComplaintSla(models.Model):
     """
 
     _name = "cmr.complaint.sla"
+    _inherit = ["cmr.input.guard"]
     _description = "Complaint Service Level"
     _order = "sequence, id"
     _check_company_auto = True
+    _input_text_limits = {"name": NAME_MAX}
+    _input_number_ranges = {
+        "first_response_hours": (0, SLA_HOURS_MAX),
+        "resolution_hours": (0, SLA_HOURS_MAX),
+        "reminder_hours": (0, SLA_HOURS_MAX),
+        "auto_close_days": (1, AUTO_CLOSE_DAYS_MAX),
+    }
 
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(
+        required=True, translate=True, help=f"At most {NAME_MAX} characters."
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
@@ -38,19 +55,22 @@ class CmrComplaintSla(models.Model):
     first_response_hours = fields.Float(
         default=4.0,
         help="Business hours to acknowledge a complaint (also the deadline of "
-        "the unowned queue).",
+        f"the unowned queue), at most {SLA_HOURS_MAX}.",
     )
     resolution_hours = fields.Float(
-        default=16.0, help="Business hours to send the answer to the customer."
+        default=16.0,
+        help=f"Business hours to send the answer to the customer, at most "
+        f"{SLA_HOURS_MAX}.",
     )
     reminder_hours = fields.Float(
         default=2.0,
-        help="The owner is reminded this many hours before the reply deadline.",
+        help="The owner is reminded this many hours before the reply deadline "
+        f"(at most {SLA_HOURS_MAX}).",
     )
     auto_close_days = fields.Integer(
         default=7,
         help="Answered complaints the customer neither confirms nor reopens "
-        "are closed after this many days.",
+        f"are closed after this many days (1 to {AUTO_CLOSE_DAYS_MAX}).",
     )
     calendar_id = fields.Many2one(
         "resource.calendar",

@@ -210,16 +210,7 @@ class TestComplaintIntegrity(CmrComplaintCase):
         self.assertEqual(request.channel_id, complaint.reply_channel_id)
         self.assertFalse(complaint._cmr_rated())
         with freeze_time(FRIDAY_4PM + timedelta(minutes=5)):
-            complaint._cmr_rate(5)
-        # Odoo stamps write_date with the transaction's start: put it when a
-        # real, later transaction would.
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE rating_rating SET write_date = %s WHERE res_model = "
-            "'cmr.complaint' AND res_id = %s",
-            [FRIDAY_4PM + timedelta(minutes=5), complaint.id],
-        )
-        self.env.invalidate_all()
+            complaint._cmr_rate(complaint.partner_id, 5)
         self.assertTrue(complaint._cmr_rated())
         # Reopened and closed again: rated anew.
         with freeze_time(FRIDAY_4PM + timedelta(days=1)):

@@ -98,3 +98,25 @@ class TestComplaintMail(CmrComplaintCase):
         self.assertIn(
             "photo of the bill", " ".join(complaint.message_ids.mapped("body"))
         )
+
+    def test_oversized_mail_is_taken_not_bounced(self):
+        subject = "Wrong bill " + "again " * 60
+        body = "The bill is wrong. " * 2000
+        self._receive(
+            "Wang Ming <wang@example.com>", subject, body, "<cmr-mail-big@example.com>"
+        )
+        complaint = (
+            self.env["cmr.complaint"]
+            .sudo()
+            .search([("subject", "=like", "Wrong bill again%")])
+        )
+        self.assertEqual(len(complaint), 1)
+        # The subject is cut to its bound; the body stays in the mail only.
+        self.assertEqual(complaint.subject, subject.strip()[:200])
+        self.assertFalse(complaint.description)
+        self.assertTrue(
+            any(
+                "The bill is wrong." in body
+                for body in complaint.message_ids.mapped("body")
+            )
+        )
