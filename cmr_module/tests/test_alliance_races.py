@@ -85,6 +85,12 @@ class TestAllianceRaces(common.BaseCase):
             )
             orders = env["sale.order"].search([("partner_id", "=", ids["member"])])
             products = orders.order_line.product_id.product_tmpl_id
+            if orders:
+                cr.execute(
+                    "UPDATE sale_order SET state = 'cancel' WHERE id = ANY(%s)",
+                    [orders.ids],
+                )
+                orders.invalidate_recordset(["state"])
             orders.unlink()
             products.unlink()
             cr.execute(
@@ -216,20 +222,49 @@ class TestAllianceRaces(common.BaseCase):
                 1,
             )
 
-    def test_cancelled_order_is_taken_back_once(self):
+    def order(self, env):
+        product = env["product.product"].create(
+            {"name": "Race lubricant", "list_price": 50.0, "taxes_id": []}
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": self.ids["member"],
+                "order_line": [
+                    Command.create({"product_id": product.id, "tax_id": []})
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def test_order_earns_once(self):
         with environment() as env:
-            product = env["product.product"].create(
-                {"name": "Race lubricant", "list_price": 50.0, "taxes_id": []}
-            )
-            order = env["sale.order"].create(
+            order_id = self.order(env).id
+
+        def earn(env):
+            # What the hourly run writes for a confirmed order of a member.
+            line = env["cmr.points.line"].create(
                 {
-                    "partner_id": self.ids["member"],
-                    "order_line": [
-                        Command.create({"product_id": product.id, "tax_id": []})
-                    ],
+                    "membership_id": self.ids["card"],
+                    "kind": "earn",
+                    "points": 50,
+                    "sale_order_id": order_id,
                 }
             )
-            order.action_confirm()
+            env.flush_all()
+            return line.id
+
+        outcome = self.race(earn)
+        self.assertIn("once per card", outcome["error"])
+        with environment() as env:
+            self.assertEqual(
+                env["cmr.points.line"].search_count([("sale_order_id", "=", order_id)]),
+                1,
+            )
+
+    def test_cancelled_order_is_taken_back_once(self):
+        with environment() as env:
+            order = self.order(env)
             # What the hourly run would write (it scans every order).
             env["cmr.points.line"].create(
                 {
