@@ -1,3 +1,4 @@
+import math
 import re
 
 from odoo import api, models
@@ -57,6 +58,16 @@ def check_input_values(model, vals, text_limits, number_ranges, all_texts=True):
                     field=field._description_string(env),
                     length=len(value),
                     limit=limit,
+                )
+            )
+        policed = all_texts or name in number_ranges
+        if policed and isinstance(value, float) and not math.isfinite(value):
+            # NaN compares false with every bound: refuse it (and infinities)
+            # before any range check could let it through.
+            raise ValidationError(
+                env._(
+                    "%(field)s must be a number.",
+                    field=field._description_string(env),
                 )
             )
         bounds = number_ranges.get(name)

@@ -167,3 +167,7 @@ class TestCharterInput(HttpCase):
             )["home"],
         )
         self.assertEqual(gift_zh.new_value_label, "Stamps")
+
+    def test_not_a_number_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.partner.cmr_channel_pref_ids.write({"sequence": float("nan")})
