@@ -5,6 +5,8 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.cmr_input_guard import LONG_TEXT_MAX, has_control_characters
+
 
 class CmrComplaintPortal(CustomerPortal):
     """Customers file complaints, follow them, reply, confirm or reopen them
@@ -101,9 +103,18 @@ class CmrComplaintPortal(CustomerPortal):
                     partner, post, files=files
                 )
         except (UserError, ValidationError) as error:
+            # The form comes back filled in, without what was refused for
+            # its size or characters.
+            form = {
+                name: value
+                for name, value in post.items()
+                if isinstance(value, str)
+                and len(value) <= LONG_TEXT_MAX
+                and not has_control_characters(value)
+            }
             return request.render(
                 "cmr_module.portal_complaint_new",
-                self._cmr_complaint_form_values(form=post, error=error.args[0]),
+                self._cmr_complaint_form_values(form=form, error=error.args[0]),
             )
         return request.redirect(complaint.access_url)
 

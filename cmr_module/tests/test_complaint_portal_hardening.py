@@ -271,6 +271,9 @@ class TestComplaintPortalHardening(HttpCase):
                 response = self._post("/my/complaints/new", **form)
                 self._assert_refused(response, what)
                 self.assertIn("o_cmr_error", response.text, what)
+                # The refused value is not echoed back into the form.
+                self.assertNotIn("\x00", response.text, what)
+                self.assertLess(len(response.content), 1024 * 1024, what)
         # A file with a NUL in its name, in a multipart body written by hand
         # (HTTP clients escape it).
         boundary = "cmrfuzzboundary"
