@@ -5,6 +5,8 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.cmr_input_guard import LONG_TEXT_MAX, has_control_characters
+
 
 class CmrComplaintPortal(CustomerPortal):
     """Customers file complaints, follow them, reply, confirm or reopen them
@@ -101,9 +103,18 @@ class CmrComplaintPortal(CustomerPortal):
                     partner, post, files=files
                 )
         except (UserError, ValidationError) as error:
+            # The form comes back filled in, without what was refused for
+            # its size or characters.
+            form = {
+                name: value
+                for name, value in post.items()
+                if isinstance(value, str)
+                and len(value) <= LONG_TEXT_MAX
+                and not has_control_characters(value)
+            }
             return request.render(
                 "cmr_module.portal_complaint_new",
-                self._cmr_complaint_form_values(form=post, error=error.args[0]),
+                self._cmr_complaint_form_values(form=form, error=error.args[0]),
             )
         return request.redirect(complaint.access_url)
 
@@ -118,6 +129,13 @@ class CmrComplaintPortal(CustomerPortal):
         except (AccessError, MissingError):
             return None
         return complaint_sudo.with_user(request.env.user).sudo()
+
+    def _cmr_can_act(self, complaint_id):
+        """Whether the logged-in user may act on the complaint (not only read
+        it through a link's token)."""
+        if request.env.user._is_public():
+            return False
+        return request.env["cmr.complaint"].browse(complaint_id).has_access("read")
 
     def _cmr_forbidden(self):
         values = self._prepare_portal_layout_values()
@@ -151,6 +169,8 @@ class CmrComplaintPortal(CustomerPortal):
             documents=complaint._cmr_portal_documents(request.env.user),
             attachments=complaint._cmr_portal_attachments(),
             rated=complaint._cmr_rated(),
+            can_act=self._cmr_can_act(complaint_id),
+            can_rate=complaint.partner_id == request.env.user.partner_id,
             page_name="cmr_complaint",
             error=error,
         )
@@ -164,7 +184,10 @@ class CmrComplaintPortal(CustomerPortal):
         methods=["POST"],
     )
     def portal_complaint_act(self, complaint_id, action, access_token=None, **post):
-        complaint = self._cmr_complaint_or_error(complaint_id, access_token)
+        # Acting needs the complaint's own access (its customer or their
+        # company's contacts, the staff who handle it): a link's token only
+        # lets its holder read.
+        complaint = self._cmr_complaint_or_error(complaint_id)
         if complaint is None:
             return self._cmr_forbidden()
         partner = request.env.user.partner_id

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .cmr_complaint_sla import SEQUENCE_MAX
 from .cmr_input_guard import NAME_MAX
 
 
@@ -11,6 +12,7 @@ class CmrComplaintCategory(models.Model):
     _description = "Complaint Category"
     _order = "sequence, id"
     _input_text_limits = {"name": NAME_MAX}
+    _input_number_ranges = {"sequence": (0, SEQUENCE_MAX)}
 
     name = fields.Char(
         required=True, translate=True, help=f"At most {NAME_MAX} characters."

@@ -7,6 +7,8 @@ from .cmr_input_guard import NAME_MAX
 # business hours that far takes long.
 SLA_HOURS_MAX = 2000
 AUTO_CLOSE_DAYS_MAX = 365
+# Far above any list's length, far below an integer column's overflow.
+SEQUENCE_MAX = 1_000_000
 
 
 class CmrComplaintSla(models.Model):
@@ -29,6 +31,7 @@ class CmrComplaintSla(models.Model):
         "resolution_hours": (0, SLA_HOURS_MAX),
         "reminder_hours": (0, SLA_HOURS_MAX),
         "auto_close_days": (1, AUTO_CLOSE_DAYS_MAX),
+        "sequence": (0, SEQUENCE_MAX),
     }
 
     name = fields.Char(

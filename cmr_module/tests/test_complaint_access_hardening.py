@@ -231,14 +231,14 @@ class TestComplaintAccessHardening(CmrComplaintCase):
             {"resolution_hours": 10**9},
             {"reminder_hours": -1},
             {"auto_close_days": 10**6},
+            {"sequence": 2**40},
             {"name": "n" * 300},
         ):
             with self.assertRaises(ValidationError, msg=str(values)):
                 Sla.create({"name": "Bounded", **values})
-        with self.assertRaises(ValidationError):
-            self.env["cmr.complaint.category"].with_user(admin).create(
-                {"name": "c" * 300}
-            )
+        for values in ({"name": "c" * 300}, {"name": "Far", "sequence": 2**40}):
+            with self.assertRaises(ValidationError, msg=str(values)):
+                self.env["cmr.complaint.category"].with_user(admin).create(values)
         complaint.action_acknowledge()
         with self.assertRaises(ValidationError):
             self.env["cmr.complaint.handover"].with_user(self.agent).create(

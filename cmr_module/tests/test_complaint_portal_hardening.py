@@ -119,18 +119,43 @@ class TestComplaintPortalHardening(HttpCase):
         self.assertIn("already rated", response.text)
         self.assertEqual(self._ratings(complaint), link)
 
-    def test_other_customer_with_the_link_cannot_rate(self):
+    def test_other_customer_with_the_link_only_reads(self):
         complaint = self._complaint(self.user_a.partner_id, "closed")
         complaint._portal_ensure_token()
         self.authenticate("cmr_cph_portal_b", "cmr_cph_portal_b")
-        # B holds A's link: B may see the complaint, not rate it for A.
+        # B holds A's link: B may see the complaint, not act or rate for A.
         token = complaint.access_token
-        page = self.url_open(f"{complaint.access_url}?access_token={token}")
-        self.assertIn(complaint.name, page.text)
+        page = self.url_open(f"{complaint.access_url}?access_token={token}").text
+        self.assertIn(complaint.name, page)
+        for form in ("o_cmr_complaint_rate_submit", "o_cmr_complaint_reopen"):
+            self.assertNotIn(form, page)
+        messages = len(complaint.message_ids)
+        for action in ("rate", "reopen", "reply"):
+            response = self._post(
+                f"/my/complaints/{complaint.id}/{action}?access_token={token}",
+                rate="1",
+                feedback="Words of B",
+                message="Words of B",
+            )
+            self.assertEqual(response.status_code, 403, action)
+        complaint.invalidate_recordset()
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(len(complaint.message_ids), messages)
+        self.assertFalse(self._ratings(complaint))
+
+    def test_company_colleague_acts_but_does_not_rate(self):
+        company = self.env["res.partner"].create(
+            {"name": "CMR Hardening Co", "is_company": True}
+        )
+        self.user_a.partner_id.parent_id = company
+        self.user_b.partner_id.parent_id = company
+        complaint = self._complaint(self.user_a.partner_id, "closed")
+        self.authenticate("cmr_cph_portal_b", "cmr_cph_portal_b")
+        page = self.url_open(complaint.access_url).text
+        self.assertIn("o_cmr_complaint_reopen", page)
+        self.assertNotIn("o_cmr_complaint_rate_submit", page)
         response = self._post(
-            f"/my/complaints/{complaint.id}/rate?access_token={token}",
-            rate="1",
-            feedback="Words of B",
+            f"/my/complaints/{complaint.id}/rate", rate="1", feedback="Words of B"
         )
         self.assertIn("Only the customer", response.text)
         self.assertFalse(self._ratings(complaint))
@@ -246,6 +271,9 @@ class TestComplaintPortalHardening(HttpCase):
                 response = self._post("/my/complaints/new", **form)
                 self._assert_refused(response, what)
                 self.assertIn("o_cmr_error", response.text, what)
+                # The refused value is not echoed back into the form.
+                self.assertNotIn("\x00", response.text, what)
+                self.assertLess(len(response.content), 1024 * 1024, what)
         # A file with a NUL in its name, in a multipart body written by hand
         # (HTTP clients escape it).
         boundary = "cmrfuzzboundary"
