@@ -130,12 +130,16 @@ class CmrComplaintPortal(CustomerPortal):
             return None
         return complaint_sudo.with_user(request.env.user).sudo()
 
-    def _cmr_can_act(self, complaint_id):
-        """Whether the logged-in user may act on the complaint (not only read
-        it through a link's token)."""
-        if request.env.user._is_public():
-            return False
-        return request.env["cmr.complaint"].browse(complaint_id).has_access("read")
+    def _cmr_can_act(self, complaint):
+        """Whether the logged-in user may act on the complaint in the portal:
+        its customer or their company's contacts (the portal's own rule).
+        Not whoever holds the link's token, and not staff, who may only see
+        some complaints and work on them in the back office."""
+        user = request.env.user
+        return not user._is_public() and (
+            complaint.partner_id.commercial_partner_id
+            == user.partner_id.commercial_partner_id
+        )
 
     def _cmr_forbidden(self):
         values = self._prepare_portal_layout_values()
@@ -169,7 +173,7 @@ class CmrComplaintPortal(CustomerPortal):
             documents=complaint._cmr_portal_documents(request.env.user),
             attachments=complaint._cmr_portal_attachments(),
             rated=complaint._cmr_rated(),
-            can_act=self._cmr_can_act(complaint_id),
+            can_act=self._cmr_can_act(complaint),
             can_rate=complaint.partner_id == request.env.user.partner_id,
             page_name="cmr_complaint",
             error=error,
@@ -184,11 +188,10 @@ class CmrComplaintPortal(CustomerPortal):
         methods=["POST"],
     )
     def portal_complaint_act(self, complaint_id, action, access_token=None, **post):
-        # Acting needs the complaint's own access (its customer or their
-        # company's contacts, the staff who handle it): a link's token only
-        # lets its holder read.
+        # A link's token only lets its holder read: acting is for the
+        # complaint's customer and their company's contacts.
         complaint = self._cmr_complaint_or_error(complaint_id)
-        if complaint is None:
+        if complaint is None or not self._cmr_can_act(complaint):
             return self._cmr_forbidden()
         partner = request.env.user.partner_id
         try:

@@ -143,6 +143,23 @@ class TestComplaintPortalHardening(HttpCase):
         self.assertEqual(len(complaint.message_ids), messages)
         self.assertFalse(self._ratings(complaint))
 
+    def test_agent_does_not_act_through_the_portal(self):
+        # The agent may see the unowned queue, but works on complaints in
+        # the back office (after taking them), not through the customer's
+        # forms.
+        complaint = self._complaint(self.user_a.partner_id)
+        self.authenticate("cmr_cph_agent", "cmr_cph_agent")
+        response = self._post(
+            f"/my/complaints/{complaint.id}/reply", message="Posted as staff"
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(
+            any(
+                "Posted as staff" in body
+                for body in complaint.message_ids.mapped("body")
+            )
+        )
+
     def test_company_colleague_acts_but_does_not_rate(self):
         company = self.env["res.partner"].create(
             {"name": "CMR Hardening Co", "is_company": True}
