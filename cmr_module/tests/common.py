@@ -3,6 +3,31 @@ from datetime import datetime
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+# Fields every record carries, and the chatter's (mail.thread decides which
+# messages a portal user reads): allowed in every portal allow-list.
+RECORD_FIELDS = frozenset(
+    {"id", "display_name", "create_date", "create_uid", "write_date", "write_uid"}
+)
+CHATTER_FIELDS = frozenset(
+    {
+        "has_message",
+        "message_has_error",
+        "message_has_error_counter",
+        "message_has_sms_error",
+        "message_ids",
+        "message_is_follower",
+        "message_needaction",
+        "message_needaction_counter",
+        "website_message_ids",
+    }
+)
+
+
+def readable_fields(model, user):
+    """The fields of ``model`` that ``user`` can read through RPC."""
+    env = model.with_user(user).env
+    return {name for name, field in model._fields.items() if field.is_accessible(env)}
+
 
 class CmrCase(TransactionCase):
     """Catalogue records and a few customers with known charters."""

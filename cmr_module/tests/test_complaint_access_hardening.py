@@ -3,6 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from .common import CHATTER_FIELDS, RECORD_FIELDS, readable_fields
 from .complaint_common import FRIDAY_4PM, CmrComplaintCase
 
 # What a portal user may read of each complaint model it has access to: what
@@ -30,27 +31,14 @@ PORTAL_READABLE = {
         "company_id",
         # Standard and mixins (portal.mixin, mail.thread, mail.activity.mixin,
         # rating.mixin)
-        "id",
-        "display_name",
-        "create_date",
-        "create_uid",
-        "write_date",
-        "write_uid",
+        *RECORD_FIELDS,
+        *CHATTER_FIELDS,
         "access_token",
         "access_url",
         "access_warning",
         "activity_exception_decoration",
         "activity_exception_icon",
         "activity_type_icon",
-        "has_message",
-        "message_has_error",
-        "message_has_error_counter",
-        "message_has_sms_error",
-        "message_ids",
-        "message_is_follower",
-        "message_needaction",
-        "message_needaction_counter",
-        "website_message_ids",
         "rating_count",
         "rating_percentage_satisfaction",
     },
@@ -163,7 +151,7 @@ class TestComplaintAccessHardening(CmrComplaintCase):
         )
         self.assertEqual(set(models), set(PORTAL_READABLE))
         for model in models:
-            readable = set(self.env[model].with_user(portal).fields_get())
+            readable = readable_fields(self.env[model], portal)
             self.assertEqual(
                 readable - PORTAL_READABLE[model],
                 set(),

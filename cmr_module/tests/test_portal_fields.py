@@ -1,12 +1,10 @@
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .common import RECORD_FIELDS, readable_fields
 from .test_alliance_fields import PORTAL_SHOWS as ALLIANCE_PORTAL_SHOWS
 from .test_complaint_access_hardening import (
     PORTAL_READABLE as COMPLAINT_PORTAL_READABLE,
 )
-
-# Fields any record carries.
-COMMON = {"id", "display_name", "create_date", "create_uid", "write_date", "write_uid"}
 
 # What a portal user may read through RPC on the charter and tier models:
 # the fields the portal pages show, or need to show them. A field that is
@@ -153,13 +151,8 @@ class TestPortalFields(TransactionCase):
         user = new_test_user(
             self.env, login="cmr_fields_portal", groups="base.group_portal"
         )
-        portal_env = self.env(user=user)
         for model, allowed in PORTAL_READABLE.items():
-            readable = {
-                name
-                for name, field in portal_env[model]._fields.items()
-                if field.is_accessible(portal_env)
-            } - COMMON
+            readable = readable_fields(self.env[model], user) - RECORD_FIELDS
             self.assertEqual(
                 readable,
                 allowed,
