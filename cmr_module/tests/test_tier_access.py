@@ -49,8 +49,9 @@ class TestTierAccess(CmrTierCase):
         wizard.action_apply()
         self.assertEqual(standing.tier_id, self.gold)
         self.assertEqual(standing.lock_tier_id, self.gold)
-        line = standing.history_ids[:1]
-        self.assertEqual((line.reason, line.user_id), ("lock", self.manager))
+        line = standing.history_ids.filtered(lambda h: h.reason == "lock")
+        self.assertEqual(line.user_id, self.manager)
+        self.assertEqual((line.from_tier_id, line.to_tier_id), (self.low, self.gold))
         # The manager removes the lock too.
         standing.with_user(self.manager).action_unlock()
         self.assertFalse(standing.lock_tier_id)
