@@ -1,3 +1,4 @@
-from . import portal
+from . import charter_portal
+from . import tier_portal
 from . import alliance_portal
 from . import complaint_portal

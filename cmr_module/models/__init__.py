@@ -1,4 +1,5 @@
 from . import cmr_input_guard
+from . import cmr_append_only_mixin
 from . import cmr_code_mixin
 from . import cmr_charter_mixin
 from . import cmr_interest
@@ -9,6 +10,7 @@ from . import cmr_contact_window
 from . import cmr_quiet_day
 from . import cmr_important_date
 from . import cmr_charter_log
+from . import cmr_contact_gate
 from . import cmr_contact
 from . import res_partner
 from . import res_users
@@ -20,6 +22,7 @@ from . import cmr_score_rating
 from . import cmr_partner_tier
 from . import cmr_tier_history
 from . import cmr_tier_run
+from . import res_partner_tier
 from . import cmr_alliance
 from . import cmr_alliance_benefit
 from . import cmr_alliance_merchant
@@ -29,6 +32,7 @@ from . import cmr_points_ledger_mixin
 from . import cmr_points_line
 from . import cmr_points_allocation
 from . import cmr_settlement
+from . import res_partner_alliance
 from . import cmr_complaint_category
 from . import cmr_complaint_sla
 from . import cmr_complaint

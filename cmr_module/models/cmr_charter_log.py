@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools.misc import clean_context
 
@@ -16,6 +15,7 @@ class CmrCharterLog(models.Model):
     """
 
     _name = "cmr.charter.log"
+    _inherit = ["cmr.append.only.mixin"]
     _description = "Charter Ledger Line"
     _order = "date desc, id desc"
     _rec_name = "item"
@@ -124,18 +124,6 @@ class CmrCharterLog(models.Model):
         # Customers change their own partner through portal pages only.
         return "portal" if self.env.user.share else "backend"
 
-    def write(self, vals):  # pylint: disable=method-required-super
-        # Append-only: a correction is a new line, never an edit.
-        raise UserError(
-            self.env._("The charter ledger is append-only: lines cannot be changed.")
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(
-            self.env._("The charter ledger is append-only: lines cannot be deleted.")
-        )
-
     @api.model
     def _cmr_log(self, entries):
         """Append ledger lines and tell customers about changes made by staff."""
@@ -161,4 +149,4 @@ class CmrCharterLog(models.Model):
         """Tell each customer what staff changed in their charter."""
         lines = self.filtered(lambda line: line.partner_id != self.env.user.partner_id)
         if lines:
-            self.env["cmr.contact"]._cmr_notify_charter_change(lines)
+            self.env["cmr.contact"]._notify_charter_change(lines)

@@ -804,7 +804,7 @@ class CmrComplaint(models.Model):
                         links,
                     )
                     origins[partner.id] = complaint
-                self.env["cmr.contact"].with_company(company)._cmr_send(
+                self.env["cmr.contact"].with_company(company)._send(
                     complaints.partner_id,
                     channel,
                     topic,
@@ -1002,7 +1002,7 @@ class CmrComplaint(models.Model):
                 ]
             )
         )
-        contacts._cmr_deliver()
+        contacts._deliver()
         for complaint in self:
             complaint.message_post(
                 body=Markup("<p>%s</p>%s")
@@ -1030,7 +1030,7 @@ class CmrComplaint(models.Model):
                 complaint=complaint.name,
             )
             complaint.message_post(body=body, subtype_xmlid="mail.mt_comment")
-            self.env["cmr.contact"].with_company(complaint.company_id)._cmr_send(
+            self.env["cmr.contact"].with_company(complaint.company_id)._send(
                 complaint.partner_id,
                 complaint.reply_channel_id,
                 topic,

@@ -24,7 +24,7 @@ class CmrContact(models.Model):
     """
 
     _name = "cmr.contact"
-    _description = "Customer Contact"
+    _description = "Contact Log Entry"
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -95,7 +95,7 @@ class CmrContact(models.Model):
     # Sending through the gate
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_send(
+    def _send(
         self, partners, channel, topic, subject, body, origin=None, deliver=True
     ):
         """Send ``subject``/``body`` to each partner if the gate allows it now.
@@ -148,10 +148,10 @@ class CmrContact(models.Model):
             vals_list.append(vals)
         contacts = self.sudo().create(vals_list)
         if deliver:
-            contacts.filtered(lambda c: not c.refusal_reason)._cmr_deliver()
+            contacts.filtered(lambda c: not c.refusal_reason)._deliver()
         return contacts
 
-    def _cmr_deliver(self):
+    def _deliver(self):
         """Deliver contacts the gate has let through."""
         now = fields.Datetime.now()
         by_email = self.filtered(lambda c: c.channel_id.delivery == "email")
@@ -222,7 +222,7 @@ class CmrContact(models.Model):
                 if contact.partner_id.id not in seen:
                     seen.add(contact.partner_id.id)
                     first |= contact
-            first._cmr_deliver()
+            first._deliver()
         remaining = self.search_count(
             [("state", "=", "queued"), ("scheduled_date", "<=", fields.Datetime.now())]
         )
@@ -247,79 +247,52 @@ class CmrContact(models.Model):
     # Messages of this addon
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_notify_charter_change(self, ledger_lines):
+    def _send_on_preferred_channel(
+        self, partners, topic, subject, body, origin=None, deliver=True
+    ):
+        """``_send`` on each partner's preferred channel, or else on the first
+        channel accepted by default; partners with neither are skipped."""
+        default_channel = self.env["cmr.channel"].search(
+            [("accepted_by_default", "=", True)], limit=1
+        )
+        by_channel = defaultdict(lambda: self.env["res.partner"])
+        for partner in partners:
+            channel = partner.cmr_preferred_channel_id or default_channel
+            if channel:
+                by_channel[channel] |= partner
+        contacts = self.browse()
+        for channel, channel_partners in by_channel.items():
+            contacts |= self._send(
+                channel_partners,
+                channel,
+                topic,
+                subject,
+                body,
+                origin=origin,
+                deliver=deliver,
+            )
+        return contacts
+
+    @api.model
+    def _notify_charter_change(self, ledger_lines):
         """Tell customers, each in their language and on their preferred
         channel, what staff changed in their charter."""
         topic = self.env.ref(
             "cmr_module.cmr_topic_relationship", raise_if_not_found=False
         )
-        default_channel = self.env["cmr.channel"].search(
-            [("accepted_by_default", "=", True)], limit=1
-        )
         if not topic:
             return self.browse()
-        by_channel = defaultdict(lambda: self.env["res.partner"])
+        subjects, bodies = {}, {}
         for partner in ledger_lines.partner_id:
-            channel = partner.cmr_preferred_channel_id or default_channel
-            if channel:
-                by_channel[channel] |= partner
-        contacts = self.browse()
-        for channel, partners in by_channel.items():
-            subjects, bodies = {}, {}
-            for partner in partners:
-                lines = ledger_lines.filtered(
-                    lambda line, p=partner: line.partner_id == p
-                )
-                subjects[partner.id], bodies[partner.id] = (
-                    self._cmr_charter_change_message(partner, lines)
-                )
-            contacts |= self._cmr_send(partners, channel, topic, subjects, bodies)
-        return contacts
-
-    @api.model
-    def _cmr_notify_tier_change(self, history):
-        """Tell customers their new tier, through the gate, on their preferred
-        channel, with the ladder's template rendered in their language."""
-        by_ladder = defaultdict(lambda: self.env["cmr.tier.history"])
-        for line in history:
-            by_ladder[line.ladder_id] |= line
-        default_channel = self.env["cmr.channel"].search(
-            [("accepted_by_default", "=", True)], limit=1
+            lines = ledger_lines.filtered(lambda line, p=partner: line.partner_id == p)
+            subjects[partner.id], bodies[partner.id] = self._charter_change_message(
+                partner, lines
+            )
+        return self._send_on_preferred_channel(
+            ledger_lines.partner_id, topic, subjects, bodies
         )
-        contacts = self.browse()
-        for ladder, lines in by_ladder.items():
-            template = ladder.notice_template_id
-            if not template or not ladder.notify_topic_id:
-                continue
-            lines = lines.sudo()
-            subjects = template._render_field("subject", lines.ids, compute_lang=True)
-            bodies = template._render_field("body_html", lines.ids, compute_lang=True)
-            by_channel = defaultdict(lambda: self.env["res.partner"])
-            subject_by_partner, body_by_partner, origin = {}, {}, {}
-            for line in lines:
-                partner = line.partner_id
-                channel = partner.cmr_preferred_channel_id or default_channel
-                if not channel:
-                    continue
-                by_channel[channel] |= partner
-                subject_by_partner[partner.id] = subjects[line.id]
-                body_by_partner[partner.id] = bodies[line.id]
-                origin[partner.id] = line
-            for channel, partners in by_channel.items():
-                # Filed under the ladder's company (a shared customer would
-                # otherwise get the scheduled action user's).
-                contacts |= self.with_company(ladder.company_id)._cmr_send(
-                    partners,
-                    channel,
-                    ladder.notify_topic_id,
-                    subject_by_partner,
-                    body_by_partner,
-                    origin=origin,
-                    deliver=False,
-                )
-        return contacts
 
-    def _cmr_charter_change_message(self, partner, ledger_lines):
+    def _charter_change_message(self, partner, ledger_lines):
         """Subject and body of the notice, in the customer's language."""
         env = partner.with_context(lang=partner.lang or self.env.lang).env
         items = Markup("").join(

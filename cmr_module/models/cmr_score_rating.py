@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
 from .cmr_input_guard import NAME_MAX
 
@@ -15,7 +15,7 @@ class CmrScoreRating(models.Model):
     """
 
     _name = "cmr.score.rating"
-    _inherit = ["cmr.input.guard"]
+    _inherit = ["cmr.input.guard", "cmr.append.only.mixin"]
     _description = "Customer Rating"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
@@ -82,14 +82,5 @@ class CmrScoreRating(models.Model):
             ]
         return super().create(vals_list)
 
-    def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(
-            self.env._(
-                "Ratings are append-only: give a new rating instead of changing "
-                "this one."
-            )
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(self.env._("Ratings are append-only: they cannot be deleted."))
+    def _append_only_hint(self):
+        return self.env._("Give a new rating instead.")

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 # Tier-change notices are sent by batches of this many customers.
@@ -25,6 +24,7 @@ class CmrTierHistory(models.Model):
     """
 
     _name = "cmr.tier.history"
+    _inherit = ["cmr.append.only.mixin"]
     _description = "Tier History Line"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
@@ -107,18 +107,8 @@ class CmrTierHistory(models.Model):
             standing = by_key.get((line.partner_id, line.ladder_id))
             line.upgrade_path = standing.upgrade_path if standing else False
 
-    def write(self, vals):  # pylint: disable=method-required-super
-        # Append-only: a correction is a new move, never an edit.
-        raise UserError(
-            self.env._(
-                "The tier history cannot be changed: every move is kept as it "
-                "was. Change the tier again instead."
-            )
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(self.env._("Tier history lines cannot be deleted."))
+    def _append_only_hint(self):
+        return self.env._("Every move is kept as it was: change the tier again.")
 
     @api.model
     def _cmr_pending_notices(self, limit=None, count=False):
@@ -165,7 +155,7 @@ class CmrTierHistory(models.Model):
         """Tell customers who moved up or down, one batch per call."""
         batch = self._cmr_pending_notices(NOTICE_BATCH)
         if batch:
-            self.env["cmr.contact"]._cmr_notify_tier_change(batch)
+            batch._notify_customers()
         remaining = self._cmr_pending_notices(count=True) if batch else 0
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
 
@@ -205,3 +195,30 @@ class CmrTierHistory(models.Model):
                 for move in moves
             ]
         )
+
+    def _notify_customers(self):
+        """Tell customers their new tier, through the gate, on their preferred
+        channel, with the ladder's template rendered in their language.
+        The contacts wait in the queue: the gate's scheduled action sends
+        them by batches."""
+        contacts = self.env["cmr.contact"]
+        for ladder in self.ladder_id:
+            template = ladder.notice_template_id
+            if not template or not ladder.notify_topic_id:
+                continue
+            lines = self.filtered(lambda line, lad=ladder: line.ladder_id == lad).sudo()
+            subjects = template._render_field("subject", lines.ids, compute_lang=True)
+            bodies = template._render_field("body_html", lines.ids, compute_lang=True)
+            # Filed under the ladder's company (a shared customer would
+            # otherwise get the scheduled action user's).
+            contacts |= contacts.with_company(
+                ladder.company_id
+            )._send_on_preferred_channel(
+                lines.partner_id,
+                ladder.notify_topic_id,
+                {line.partner_id.id: subjects[line.id] for line in lines},
+                {line.partner_id.id: bodies[line.id] for line in lines},
+                origin={line.partner_id.id: line for line in lines},
+                deliver=False,
+            )
+        return contacts

@@ -4,10 +4,9 @@ import re
 from collections import namedtuple
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
-from ..tools.contact_gate import ContactGate
 from ..tools.spreadsheet import SpreadsheetSafeWriter
 from .cmr_input_guard import check_input_values, shown
 
@@ -147,58 +146,6 @@ class ResPartner(models.Model):
         ondelete="restrict",
         help="Business type; tier ladders may score each category differently.",
     )
-    cmr_referred_by_id = fields.Many2one(
-        "res.partner",
-        string="Referred by",
-        index=True,
-        ondelete="set null",
-        help="The customer who brought this one: counts in their influence.",
-    )
-    cmr_tier_standing_id = fields.Many2one(
-        "cmr.partner.tier",
-        string="Tier Standing",
-        compute="_compute_cmr_tier",
-        groups="cmr_module.group_cmr_user",
-    )
-    cmr_tier_id = fields.Many2one(
-        "cmr.tier",
-        string="Tier",
-        compute="_compute_cmr_tier",
-        search="_search_cmr_tier_id",
-        help="The customer's tier on the ladder the current company uses.",
-    )
-    cmr_tier_color = fields.Integer(compute="_compute_cmr_tier")
-    cmr_score = fields.Float(
-        string="Score",
-        digits=(16, 2),
-        compute="_compute_cmr_tier",
-        groups="cmr_module.group_cmr_user",
-    )
-    cmr_upgrade_path = fields.Char(
-        string="Upgrade Path",
-        compute="_compute_cmr_tier",
-        groups="cmr_module.group_cmr_user",
-    )
-    cmr_tier_history_count = fields.Integer(
-        compute="_compute_cmr_tier_history_count",
-        string="Tier Moves",
-        groups="cmr_module.group_cmr_user",
-    )
-
-    cmr_membership_ids = fields.One2many(
-        "cmr.membership", "partner_id", string="Alliance Cards"
-    )
-    cmr_membership_count = fields.Integer(
-        string="Cards",
-        compute="_compute_cmr_membership_stats",
-        groups="cmr_module.group_cmr_user",
-    )
-    cmr_points_balance = fields.Integer(
-        string="Points",
-        compute="_compute_cmr_membership_stats",
-        groups="cmr_module.group_cmr_user",
-    )
-
     @api.depends("cmr_channel_pref_ids.sequence", "cmr_channel_pref_ids.channel_id")
     def _compute_cmr_preferred_channel_id(self):
         for partner in self:
@@ -220,68 +167,6 @@ class ResPartner(models.Model):
     def _compute_cmr_contact_count(self):
         for partner, count in self._cmr_count_by_partner("cmr.contact").items():
             partner.cmr_contact_count = count
-
-    @api.depends_context("company")
-    def _compute_cmr_tier(self):
-        ladder = self.env["cmr.tier.ladder"].sudo()._cmr_current()
-        standings = (
-            self.env["cmr.partner.tier"]
-            .sudo()
-            .search(
-                [
-                    ("ladder_id", "=", ladder.id),
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                ]
-            )
-        )
-        by_partner = {standing.partner_id: standing for standing in standings}
-        for partner in self:
-            standing = by_partner.get(
-                partner.commercial_partner_id, self.env["cmr.partner.tier"]
-            )
-            partner.cmr_tier_standing_id = standing
-            partner.cmr_tier_id = standing.tier_id
-            partner.cmr_tier_color = standing.tier_id.color
-            partner.cmr_score = standing.score
-            partner.cmr_upgrade_path = standing.upgrade_path
-
-    def _compute_cmr_membership_stats(self):
-        memberships = self.env["cmr.membership"].search(
-            [("partner_id", "in", self.ids)]
-        )
-        balances = memberships._cmr_balances()
-        counts, points = {}, {}
-        for membership in memberships:
-            partner_id = membership.partner_id.id
-            counts[partner_id] = counts.get(partner_id, 0) + 1
-            points[partner_id] = points.get(partner_id, 0) + balances.get(
-                membership.id, 0
-            )
-        for partner in self:
-            partner.cmr_membership_count = counts.get(partner.id, 0)
-            partner.cmr_points_balance = points.get(partner.id, 0)
-
-    def action_cmr_view_memberships(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "cmr_module.cmr_membership_action"
-        )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
-
-    def _search_cmr_tier_id(self, operator, value):
-        ladder = self.env["cmr.tier.ladder"].sudo()._cmr_current()
-        standings = (
-            self.env["cmr.partner.tier"]
-            .sudo()
-            ._search([("ladder_id", "=", ladder.id), ("tier_id", operator, value)])
-        )
-        return [("commercial_partner_id", "in", standings.subselect("partner_id"))]
-
-    def _compute_cmr_tier_history_count(self):
-        for partner, count in self._cmr_count_by_partner("cmr.tier.history").items():
-            partner.cmr_tier_history_count = count
 
     def _cmr_check_charter_input(self, vals):
         # Only the charter's own texts are bounded: the partner's other
@@ -452,8 +337,7 @@ class ResPartner(models.Model):
         self.check_access("read")
         channel = self.env["cmr.channel"]._cmr_get(channel)
         topic = self.env["cmr.topic"]._cmr_get(topic) if topic else None
-        gate = ContactGate(self.env, channel, topic, moment)
-        return gate.check(self.ids)
+        return self.env["cmr.contact.gate"]._check(self.ids, channel, topic, moment)
 
     # ------------------------------------------------------------------
     # Actions
@@ -472,22 +356,6 @@ class ResPartner(models.Model):
     def action_cmr_view_contacts(self):
         self.ensure_one()
         return self._cmr_partner_action("cmr_module.cmr_contact_action")
-
-    def action_cmr_view_tier_history(self):
-        self.ensure_one()
-        return self._cmr_partner_action("cmr_module.cmr_tier_history_action")
-
-    def action_cmr_change_tier(self):
-        self.ensure_one()
-        standing = self.cmr_tier_standing_id
-        if not standing:
-            raise UserError(
-                self.env._(
-                    "%(customer)s has no tier yet: re-evaluate the tier ladder first.",
-                    customer=self.commercial_partner_id.display_name,
-                )
-            )
-        return standing.action_change_tier()
 
     def _cmr_export_charter(self):
         """Everything the charter holds about the customer, for the download."""

@@ -13,7 +13,7 @@ class TestContactSend(CmrCase):
         Contact = self.env["cmr.contact"]
         # Monday 18:00 in Shanghai: an hour before the window.
         with patch.object(fields.Datetime, "now", return_value=utc(2026, 11, 23, 10)):
-            contact = Contact._cmr_send(
+            contact = Contact._send(
                 self.collector, "wechat", "product_news", "New stamps", "<p>Hi</p>"
             )
         self.assertEqual(contact.state, "queued")
@@ -29,7 +29,7 @@ class TestContactSend(CmrCase):
         self.assertEqual(contact.state, "sent")
 
     def test_final_refusal_is_kept(self):
-        contact = self.env["cmr.contact"]._cmr_send(
+        contact = self.env["cmr.contact"]._send(
             self.collector, "sms", None, "Promo", "<p>Hi</p>"
         )
         self.assertEqual(contact.state, "refused")
@@ -38,7 +38,7 @@ class TestContactSend(CmrCase):
 
     def test_email_goes_out_at_once(self):
         blank = self.Partner.create({"name": "Mail Me", "email": "mail.me@example.com"})
-        contact = self.env["cmr.contact"]._cmr_send(
+        contact = self.env["cmr.contact"]._send(
             blank, "email", "bill", "Your bill", "<p>Your bill is ready.</p>"
         )
         self.assertEqual(contact.state, "sent")
@@ -61,6 +61,6 @@ class TestContactSend(CmrCase):
         contact = (
             self.env["cmr.contact"]
             .with_user(portal)
-            ._cmr_send(customer, "sms", None, "Promo", "<p>Hi</p>")
+            ._send(customer, "sms", None, "Promo", "<p>Hi</p>")
         )
         self.assertEqual(contact.refusal_reason, "channel_refused")

@@ -86,7 +86,7 @@ class CmrTierChangeWizard(models.TransientModel):
             # put the old tier back at the next evaluation.
             vals.update(lock_tier_id=False, lock_reason=False, lock_until=False)
         standings.write(vals)
-        self.env["cmr.contact"]._cmr_notify_tier_change(
-            history.filtered(lambda line: line.direction in ("up", "down"))
-        )
+        history.filtered(
+            lambda line: line.direction in ("up", "down")
+        )._notify_customers()
         return {"type": "ir.actions.act_window_close"}

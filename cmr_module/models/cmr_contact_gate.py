@@ -1,17 +1,25 @@
-"""Set-based answer to "may we contact these partners on C about T at W?".
+"""The contact gate: may the company contact these customers on a channel
+about a topic at a moment?
 
-The time-zone arithmetic is done in Python once per time zone, the
-per-partner checks in one SQL statement that also groups customers with the
-same answer and the same charter, and the next allowed moment is searched
-once per such group, for the refusals that time alone will lift.
+An abstract model, so that another addon can ``_inherit`` it: add a refusal
+reason (``_extra_refusals`` here, ``selection_add`` on
+``cmr.contact.refusal_reason``), or change how the next allowed moment is
+found. It answers a whole recordset at once: the time-zone arithmetic is done
+in Python once per time zone, the per-partner checks in one SQL statement that
+also groups customers with the same answer and the same charter, and the next
+allowed moment is searched once per such group, for the refusals that time
+alone will lift.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import UTC, datetime, time, timedelta
 
 import pytz
 
-from odoo import fields
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.sql import without_jit
 
 # Refusals that time alone lifts: they come with the next allowed moment.
 TIME_REASONS = ["quiet_day", "outside_window", "cap_reached"]
@@ -19,6 +27,9 @@ TIME_REASONS = ["quiet_day", "outside_window", "cap_reached"]
 HORIZON_DAYS = 400
 # States of cmr.contact that count against the frequency caps.
 COUNTED_STATES = ["sent", "to_deliver"]
+
+# One question to the gate: channel and topic records, naive UTC moment.
+GateQuestion = namedtuple("GateQuestion", ["channel", "topic", "moment", "default_tz"])
 
 GATE_QUERY = """
 WITH zone (tz, local_date, dow, hour, week_start, month_start) AS (
@@ -65,7 +76,7 @@ windows AS (
                     w.weekday::int = t.dow
                     AND t.hour >= w.hour_from AND t.hour < w.hour_to
                ELSE (w.weekday::int = t.dow AND t.hour >= w.hour_from)
-                    OR (w.weekday::int = (t.dow + 6) %% 7 AND t.hour < w.hour_to)
+                    OR (w.weekday::int = mod(t.dow + 6, 7) AND t.hour < w.hour_to)
            END) AS inside,
            array_agg(ARRAY[w.weekday::float, w.hour_from, w.hour_to]
                      ORDER BY w.weekday, w.hour_from, w.hour_to) AS spans
@@ -137,65 +148,53 @@ SELECT reason,
 """
 
 
-class ContactGate:
-    """One question to the contact gate, answered for many partners."""
+class CmrContactGate(models.AbstractModel):
+    _name = "cmr.contact.gate"
+    _description = "Contact Gate"
 
-    def __init__(self, env, channel, topic, moment=None):
-        self.env = env
-        self.channel = channel
-        self.topic = topic
+    # ------------------------------------------------------------------
+    # The question
+    # ------------------------------------------------------------------
+    @api.model
+    def _check(self, partner_ids, channel, topic=None, moment=None):
+        """``{partner_id: {'allowed', 'reason', 'next_allowed'}}`` for
+        ``partner_ids`` (see ``res.partner.cmr_check_contact``)."""
+        if not partner_ids:
+            return {}
+        question = self._question(channel, topic, moment)
+        answers = self._charter_answers(list(partner_ids), question)
+        allowed = [pid for pid, answer in answers.items() if answer["allowed"]]
+        for partner_id, reason in self._extra_refusals(allowed, question).items():
+            answers[partner_id] = {
+                "allowed": False,
+                "reason": reason,
+                "next_allowed": False,
+            }
+        return answers
+
+    @api.model
+    def _question(self, channel, topic, moment):
         moment = moment or fields.Datetime.now()
         if moment.tzinfo:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
-        self.moment = moment.replace(microsecond=0)
-        self.default_tz = env.company.partner_id.tz or "UTC"
+        return GateQuestion(
+            channel,
+            topic or None,
+            moment.replace(microsecond=0),
+            self.env.company.partner_id.tz or "UTC",
+        )
 
-    # -- time zones -----------------------------------------------------
-    def _zone(self, tz_name):
-        try:
-            return pytz.timezone(tz_name or self.default_tz)
-        except pytz.UnknownTimeZoneError:
-            return pytz.timezone(self.default_tz)
+    @api.model
+    def _extra_refusals(self, partner_ids, question):
+        """Refusals of other addons: ``{partner_id: reason}`` among the
+        partners the charter allows. Override it (one query for all of
+        ``partner_ids``) and add the reason to ``cmr.contact.refusal_reason``
+        with ``selection_add``; such refusals carry no next allowed moment."""
+        return {}
 
-    @staticmethod
-    def _to_utc(zone, local):
-        """Naive local time -> naive UTC; a time skipped by DST moves forward."""
-        aware = zone.normalize(zone.localize(local, is_dst=False))
-        return aware.astimezone(pytz.utc).replace(tzinfo=None)
-
-    def _local_now(self, zone):
-        return pytz.utc.localize(self.moment).astimezone(zone).replace(tzinfo=None)
-
-    @staticmethod
-    def _week_start(local):
-        return datetime.combine(local.date() - timedelta(days=local.weekday()), time())
-
-    @staticmethod
-    def _month_start(local):
-        return datetime.combine(local.date().replace(day=1), time())
-
-    @staticmethod
-    def _next_month_start(local):
-        first = local.date().replace(day=1)
-        return datetime.combine((first + timedelta(days=32)).replace(day=1), time())
-
-    def _zone_rows(self, tz_names):
-        columns = defaultdict(list)
-        for tz_name in tz_names:
-            zone = self._zone(tz_name)
-            local = self._local_now(zone)
-            columns["tz"].append(tz_name or "")
-            columns["local_date"].append(local.date())
-            columns["dow"].append(local.weekday())
-            columns["hour"].append(local.hour + local.minute / 60 + local.second / 3600)
-            columns["week_start"].append(self._to_utc(zone, self._week_start(local)))
-            columns["month_start"].append(self._to_utc(zone, self._month_start(local)))
-        return columns
-
-    # -- the question ---------------------------------------------------
-    def check(self, partner_ids):
-        if not partner_ids:
-            return {}
+    @api.model
+    def _charter_answers(self, partner_ids, question):
+        """The charter's answer: one SQL statement for all partners."""
         env = self.env
         for model in (
             "res.partner",
@@ -205,39 +204,35 @@ class ContactGate:
             "cmr.contact",
         ):
             env[model].flush_model()
-        cr = env.cr
         # The partners' own zones, as stored: one that pytz no longer knows
         # still gets a row (counted in the company's zone), so every partner
         # gets an answer.
-        cr.execute(
-            "SELECT DISTINCT COALESCE(tz, '') FROM res_partner WHERE id = ANY(%s)",
-            [list(partner_ids)],
+        zones = env.execute_query(
+            SQL(
+                "SELECT DISTINCT COALESCE(tz, '') FROM res_partner WHERE id = ANY(%s)",
+                partner_ids,
+            )
         )
-        params = self._zone_rows([tz_name for [tz_name] in cr.fetchall()])
+        params = self._zone_rows([tz_name for [tz_name] in zones], question)
+        channel, topic = question.channel, question.topic
         params.update(
-            ids=list(partner_ids),
-            channel=self.channel.id,
-            channel_default=self.channel.accepted_by_default,
-            topic=self.topic.id if self.topic else None,
-            topic_default=bool(self.topic and self.topic.wanted_by_default),
+            ids=partner_ids,
+            channel=channel.id,
+            channel_default=channel.accepted_by_default,
+            topic=topic.id if topic else None,
+            topic_default=bool(topic and topic.wanted_by_default),
             counted_states=COUNTED_STATES,
-            moment=self.moment,
+            moment=question.moment,
             time_reasons=TIME_REASONS,
         )
-        # The planner overestimates this query; compiling it (JIT) would cost
-        # more than running it.
-        cr.execute("SELECT current_setting('jit')")
-        jit = cr.fetchone()[0]
-        cr.execute("SELECT set_config('jit', 'off', true)")
-        cr.execute(GATE_QUERY, params)
-        groups = cr.fetchall()
-        cr.execute("SELECT set_config('jit', %s, true)", [jit])
+        with without_jit(env):
+            groups = env.execute_query(SQL(GATE_QUERY, **params))
         answers = {}
         for reason, tz, week_full, month_full, days, spans, ids in groups:
             next_allowed = False
             if reason in TIME_REASONS:
                 next_allowed = self._next_allowed(
-                    tz, week_full, month_full, days or [], spans or []
+                    question, tz, week_full, month_full, days or [], spans or []
                 )
             answer = {
                 "allowed": not reason,
@@ -248,20 +243,64 @@ class ContactGate:
                 answers[partner_id] = dict(answer)
         return answers
 
-    # -- next allowed moment ----------------------------------------------
-    def _next_allowed(self, tz, week_full, month_full, days, spans):
+    # ------------------------------------------------------------------
+    # Time zones
+    # ------------------------------------------------------------------
+    @api.model
+    def _zone(self, tz_name, question):
+        try:
+            return pytz.timezone(tz_name or question.default_tz)
+        except pytz.UnknownTimeZoneError:
+            return pytz.timezone(question.default_tz)
+
+    @api.model
+    def _to_utc(self, zone, local):
+        """Naive local time -> naive UTC; a time skipped by DST moves forward."""
+        aware = zone.normalize(zone.localize(local, is_dst=False))
+        return aware.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _local_now(self, zone, question):
+        return (
+            pytz.utc.localize(question.moment).astimezone(zone).replace(tzinfo=None)
+        )
+
+    @api.model
+    def _zone_rows(self, tz_names, question):
+        columns = defaultdict(list)
+        for tz_name in tz_names:
+            zone = self._zone(tz_name, question)
+            local = self._local_now(zone, question)
+            columns["tz"].append(tz_name or "")
+            columns["local_date"].append(local.date())
+            columns["dow"].append(local.weekday())
+            columns["hour"].append(local.hour + local.minute / 60 + local.second / 3600)
+            columns["week_start"].append(self._to_utc(zone, _week_start(local)))
+            columns["month_start"].append(self._to_utc(zone, _month_start(local)))
+        return columns
+
+    # ------------------------------------------------------------------
+    # Next allowed moment
+    # ------------------------------------------------------------------
+    @api.model
+    def _next_allowed(self, question, tz, week_full, month_full, days, spans):
         """First allowed moment (naive UTC) for one charter, or False."""
-        zone = self._zone(tz)
+        zone = self._zone(tz, question)
         windows = [(int(weekday), start, end) for weekday, start, end in spans]
         local = self._next_local_slot(
-            self._local_now(zone), week_full, month_full, windows, set(days)
+            self._local_now(zone, question),
+            week_full,
+            month_full,
+            windows,
+            set(days),
         )
         return self._to_utc(zone, local) if local else False
 
+    @api.model
     def _next_local_slot(self, now, week_full, month_full, windows, quiet_days):
         """Walk forward from ``now`` (local, naive) to the first allowed time."""
-        week_end = self._week_start(now) + timedelta(days=7)
-        month_end = self._next_month_start(now)
+        week_end = _week_start(now) + timedelta(days=7)
+        month_end = _next_month_start(now)
         limit = now + timedelta(days=HORIZON_DAYS)
         slot = now
         while slot < limit:
@@ -272,7 +311,7 @@ class ContactGate:
             elif slot.date() in quiet_days:
                 slot = datetime.combine(slot.date() + timedelta(days=1), time())
             elif windows:
-                opening = self._window_opening(slot, windows)
+                opening = _window_opening(slot, windows)
                 if opening == slot:
                     return slot
                 slot = opening
@@ -280,22 +319,35 @@ class ContactGate:
                 return slot
         return False
 
-    @staticmethod
-    def _window_opening(slot, windows):
-        """``slot`` if it lies in a window, else the next window opening."""
-        best = None
-        day0 = datetime.combine(slot.date(), time())
-        for offset in range(-1, 8):
-            day = day0 + timedelta(days=offset)
-            for weekday, hour_from, hour_to in windows:
-                if day.weekday() != weekday:
-                    continue
-                start = day + timedelta(hours=hour_from)
-                end = day + timedelta(hours=hour_to)
-                if hour_to <= hour_from:
-                    end += timedelta(days=1)
-                if start <= slot < end:
-                    return slot
-                if start > slot and (best is None or start < best):
-                    best = start
-        return best
+
+def _week_start(local):
+    return datetime.combine(local.date() - timedelta(days=local.weekday()), time())
+
+
+def _month_start(local):
+    return datetime.combine(local.date().replace(day=1), time())
+
+
+def _next_month_start(local):
+    first = local.date().replace(day=1)
+    return datetime.combine((first + timedelta(days=32)).replace(day=1), time())
+
+
+def _window_opening(slot, windows):
+    """``slot`` if it lies in a window, else the next window opening."""
+    best = None
+    day0 = datetime.combine(slot.date(), time())
+    for offset in range(-1, 8):
+        day = day0 + timedelta(days=offset)
+        for weekday, hour_from, hour_to in windows:
+            if day.weekday() != weekday:
+                continue
+            start = day + timedelta(hours=hour_from)
+            end = day + timedelta(hours=hour_to)
+            if hour_to <= hour_from:
+                end += timedelta(days=1)
+            if start <= slot < end:
+                return slot
+            if start > slot and (best is None or start < best):
+                best = start
+    return best
