@@ -270,14 +270,14 @@ def measure(env, ladder, repeat):
     cr.execute("SAVEPOINT bench_run")
     env.invalidate_all()
     start = time.perf_counter()
-    run = ladder._cmr_evaluate(trigger="cron", today=today - relativedelta(months=1))
+    run = ladder._evaluate(trigger="cron", today=today - relativedelta(months=1))
     first = time.perf_counter() - start
     first_changes = run.change_count
     # The monthly run: standings exist, a month of invoices moved the window.
     env.invalidate_all()
     tracemalloc.start()
     start = time.perf_counter()
-    run = ladder._cmr_evaluate(trigger="cron")
+    run = ladder._evaluate(trigger="cron")
     monthly = time.perf_counter() - start
     __, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -290,7 +290,7 @@ def measure(env, ladder, repeat):
     rewritten = cr.fetchone()[0]
     env.invalidate_all()
     start = time.perf_counter()
-    again = ladder._cmr_evaluate(trigger="cron")
+    again = ladder._evaluate(trigger="cron")
     second = time.perf_counter() - start
     second_changes = again.change_count
     cr.execute("ROLLBACK TO SAVEPOINT bench_run")

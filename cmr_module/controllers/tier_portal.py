@@ -11,9 +11,7 @@ class CmrTierPortal(CustomerPortal):
     def portal_my_tier(self, **kw):
         values = self._prepare_portal_layout_values()
         values.update(
-            request.env["cmr.partner.tier"]._cmr_portal_values(
-                request.env.user.partner_id
-            )
+            request.env["cmr.partner.tier"]._portal_values(request.env.user.partner_id)
         )
         values["page_name"] = "cmr_tier"
         return request.render("cmr_module.portal_my_tier", values)

@@ -22,6 +22,7 @@ from . import cmr_score_rating
 from . import cmr_partner_tier
 from . import cmr_tier_history
 from . import cmr_tier_run
+from . import cmr_tier_evaluation
 from . import res_partner_tier
 from . import cmr_alliance
 from . import cmr_alliance_benefit

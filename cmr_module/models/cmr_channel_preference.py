@@ -87,18 +87,18 @@ class CmrChannelPreference(models.Model):
                 + ([f"({', '.join(caps)})"] if caps else [])
             )
 
-    def _cmr_describe(self):
+    def _describe(self):
         self.ensure_one()
         return self.env._(
-            "#%(rank)s %(channel)s", rank=self._cmr_rank(), channel=self.display_name
+            "#%(rank)s %(channel)s", rank=self._rank(), channel=self.display_name
         )
 
-    def _cmr_rank(self):
+    def _rank(self):
         self.ensure_one()
         prefs = self.partner_id.cmr_channel_pref_ids.sorted(
             lambda p: (p.sequence, p.id)
         )
         return list(prefs.ids).index(self.id) + 1 if self.id in prefs.ids else 0
 
-    def _cmr_consent_values(self):
+    def _consent_values(self):
         return {"channel_id": self.channel_id.id}

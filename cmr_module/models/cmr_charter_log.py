@@ -125,7 +125,7 @@ class CmrCharterLog(models.Model):
         return "portal" if self.env.user.share else "backend"
 
     @api.model
-    def _cmr_log(self, entries):
+    def _log_entries(self, entries):
         """Append ledger lines and tell customers about changes made by staff."""
         entries = [entry for entry in entries if entry.get("partner_id")]
         if not entries:
@@ -142,10 +142,10 @@ class CmrCharterLog(models.Model):
         clean = clean_context(self.env.context)
         lines = self.sudo().with_context(clean).create(entries)  # pylint: disable=context-overridden
         if lines[:1].source not in ("portal", "system"):
-            lines._cmr_notify_customers()
+            lines._notify_customers()
         return lines
 
-    def _cmr_notify_customers(self):
+    def _notify_customers(self):
         """Tell each customer what staff changed in their charter."""
         lines = self.filtered(lambda line: line.partner_id != self.env.user.partner_id)
         if lines:

@@ -21,57 +21,57 @@ class CmrCharterMixin(models.AbstractModel):
         ondelete="cascade",
     )
 
-    def _cmr_describe(self):
+    def _describe(self):
         """Human readable value of the line, as written in the ledger."""
         self.ensure_one()
         return self.display_name
 
-    def _cmr_consent_values(self):
+    def _consent_values(self):
         """Extra ledger values when the line grants or withdraws consent."""
         return {}
 
-    def _cmr_entry(self, old_value=False, new_value=False, consent=False):
+    def _ledger_entry(self, old_value=False, new_value=False, consent=False):
         """Ledger values for a change of this line."""
         self.ensure_one()
         return dict(
-            self._cmr_consent_values(),
+            self._consent_values(),
             partner_id=self.partner_id.id,
             item=self.env["ir.model"]._get(self._name).name,
             field_name=self._name,
             old_value=old_value,
             new_value=new_value,
-            consent=consent if self._cmr_consent_values() else False,
+            consent=consent if self._consent_values() else False,
         )
 
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        self.env["cmr.charter.log"]._cmr_log(
+        self.env["cmr.charter.log"]._log_entries(
             [
-                line._cmr_entry(new_value=line._cmr_describe(), consent="granted")
+                line._ledger_entry(new_value=line._describe(), consent="granted")
                 for line in lines
             ]
         )
         return lines
 
     def write(self, vals):
-        before = {line.id: (line.partner_id, line._cmr_describe()) for line in self}
+        before = {line.id: (line.partner_id, line._describe()) for line in self}
         res = super().write(vals)
         entries = []
         for line in self:
             old_partner, old_value = before[line.id]
-            new_value = line._cmr_describe()
+            new_value = line._describe()
             if old_value != new_value or old_partner != line.partner_id:
-                entries.append(line._cmr_entry(old_value, new_value))
-        self.env["cmr.charter.log"]._cmr_log(entries)
+                entries.append(line._ledger_entry(old_value, new_value))
+        self.env["cmr.charter.log"]._log_entries(entries)
         return res
 
     def unlink(self):
         entries = [
-            line._cmr_entry(old_value=line._cmr_describe(), consent="withdrawn")
+            line._ledger_entry(old_value=line._describe(), consent="withdrawn")
             for line in self
             if line.partner_id.exists()
         ]
         res = super().unlink()
-        self.env["cmr.charter.log"]._cmr_log(entries)
+        self.env["cmr.charter.log"]._log_entries(entries)
         return res

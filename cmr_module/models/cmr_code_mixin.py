@@ -22,7 +22,7 @@ class CmrCodeMixin(models.AbstractModel):
     ]
 
     @api.model
-    def _cmr_get(self, value):
+    def _get_by_code(self, value):
         """Return the record for a record or a code; raise if unknown."""
         if isinstance(value, models.BaseModel):
             value.ensure_one()

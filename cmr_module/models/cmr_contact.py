@@ -95,9 +95,7 @@ class CmrContact(models.Model):
     # Sending through the gate
     # ------------------------------------------------------------------
     @api.model
-    def _send(
-        self, partners, channel, topic, subject, body, origin=None, deliver=True
-    ):
+    def _send(self, partners, channel, topic, subject, body, origin=None, deliver=True):
         """Send ``subject``/``body`` to each partner if the gate allows it now.
 
         ``subject``, ``body`` and ``origin`` (the record the contact is
@@ -108,10 +106,9 @@ class CmrContact(models.Model):
         now wait in the queue: the scheduled action sends them by batches
         (bulk notices such as the tier changes).
         """
-        channel = self.env["cmr.channel"]._cmr_get(channel)
-        topic = (
-            self.env["cmr.topic"]._cmr_get(topic) if topic else self.env["cmr.topic"]
-        )
+        channel = self.env["cmr.channel"]._get_by_code(channel)
+        Topic = self.env["cmr.topic"]
+        topic = Topic._get_by_code(topic) if topic else Topic
         # Internal sends work whoever triggered them (e.g. a customer in the
         # portal): the gate answers employees only, and the log is the addon's.
         partners = partners.sudo()

@@ -261,9 +261,7 @@ class CmrContactGate(models.AbstractModel):
 
     @api.model
     def _local_now(self, zone, question):
-        return (
-            pytz.utc.localize(question.moment).astimezone(zone).replace(tzinfo=None)
-        )
+        return pytz.utc.localize(question.moment).astimezone(zone).replace(tzinfo=None)
 
     @api.model
     def _zone_rows(self, tz_names, question):

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import formatLang
 
+from ..tools.sql import set_fillfactor
+
 # What a gap of one criterion reads like to the customer (raw units).
 GAP_KINDS = ("revenue", "margin", "sales", "referrals")
 
@@ -132,9 +134,8 @@ class CmrPartnerTier(models.Model):
     ]
 
     def init(self):
-        # Every re-evaluation rewrites the scores of most customers: free room
-        # in each page lets PostgreSQL update rows in place (HOT updates).
-        self.env.cr.execute("ALTER TABLE cmr_partner_tier SET (fillfactor = 70)")
+        # Every re-evaluation rewrites the scores of most customers.
+        set_fillfactor(self.env, self._table, 70)
 
     @api.constrains("lock_tier_id", "lock_reason", "lock_until")
     def _check_lock(self):
@@ -189,9 +190,9 @@ class CmrPartnerTier(models.Model):
     @api.depends_context("lang")
     def _compute_upgrade_path(self):
         for standing in self:
-            standing.upgrade_path = standing._cmr_upgrade_path()
+            standing.upgrade_path = standing._describe_upgrade_path()
 
-    def _cmr_upgrade_path(self):
+    def _describe_upgrade_path(self):
         """What the customer still needs for the next tier, in plain words."""
         self.ensure_one()
         ladder, tier = self.ladder_id, self.next_tier_id
@@ -210,7 +211,7 @@ class CmrPartnerTier(models.Model):
         gap = self.gap_score
         breakdown = self.breakdown or {}
         # Criteria are configuration: the customer reads the text, not them.
-        criteria = ladder.sudo()._cmr_criteria_for(self.partner_id.cmr_category_id)
+        criteria = ladder.sudo()._criteria_for(self.partner_id.cmr_category_id)
         # The heaviest criterion that can close the gap on its own.
         for criterion in criteria.sorted(lambda c: (-c.weight, c.sequence)):
             points_needed = gap * 100.0 / criterion.weight
@@ -269,7 +270,7 @@ class CmrPartnerTier(models.Model):
         )
 
     @api.model
-    def _cmr_portal_values(self, partner):
+    def _portal_values(self, partner):
         """Standings and tier history of ``partner``'s company, for /my/tier.
 
         Read with the portal user's own rights: record rules keep them to
@@ -286,7 +287,7 @@ class CmrPartnerTier(models.Model):
             "standings": standings,
             "tier_history": history,
             "ladder_tiers": {
-                standing.id: standing.ladder_id._cmr_ordered_tiers()
+                standing.id: standing.ladder_id._ordered_tiers()
                 for standing in standings
             },
         }
@@ -310,7 +311,7 @@ class CmrPartnerTier(models.Model):
         locked = self.filtered("lock_tier_id")
         if not locked:
             return
-        self.env["cmr.tier.history"].sudo()._cmr_record(
+        self.env["cmr.tier.history"].sudo()._record_moves(
             [
                 {
                     "standing": standing,

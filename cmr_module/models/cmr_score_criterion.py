@@ -1,9 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-# Criteria whose raw value is already a 0-100 score.
-SCORE_KINDS = ("payment_ontime", "compliance", "influence")
-
 CRITERION_KINDS = [
     ("revenue", "Contribution: invoiced revenue"),
     ("margin", "Contribution: gross margin"),
@@ -65,12 +62,13 @@ class CmrScoreCriterion(models.Model):
 
     @api.constrains("weight", "target", "kind")
     def _check_weight_target(self):
+        score_kinds = self.env["cmr.tier.evaluation"]._score_kinds()
         for criterion in self:
             if not 0 < criterion.weight <= 100:
                 raise ValidationError(
                     self.env._("A criterion weight is between 0 and 100 percent.")
                 )
-            if criterion.kind not in SCORE_KINDS and criterion.target <= 0:
+            if criterion.kind not in score_kinds and criterion.target <= 0:
                 raise ValidationError(
                     self.env._(
                         "Criterion “%(kind)s” needs a positive “Full Marks At” value.",

@@ -111,15 +111,15 @@ class CmrTierHistory(models.Model):
         return self.env._("Every move is kept as it was: change the tier again.")
 
     @api.model
-    def _cmr_pending_notices(self, limit=None, count=False):
-        """Evaluation moves of the last days whose customer was not told yet
-        (or how many there are)."""
+    def _pending_notices_sql(self):
+        """FROM/WHERE of the evaluation moves of the last days whose customer
+        was not told yet."""
         self.env["cmr.contact"].flush_model(["res_model", "res_id"])
         self.flush_model(["direction", "reason", "partner_id", "ladder_id"])
         self.env["cmr.tier.ladder"].flush_model(
             ["notice_template_id", "notify_topic_id"]
         )
-        pending = SQL(
+        return SQL(
             """
             FROM cmr_tier_history h
             -- Only ladders that send notices: the others' lines would wait
@@ -142,25 +142,37 @@ class CmrTierHistory(models.Model):
             """,
             fields.Datetime.now() - timedelta(days=NOTICE_DAYS),
         )
-        if count:
-            self.env.cr.execute(SQL("SELECT COUNT(*) %s", pending))
-            return self.env.cr.fetchone()[0]
-        self.env.cr.execute(
-            SQL("SELECT h.id %s ORDER BY h.id LIMIT %s", pending, limit)
+
+    @api.model
+    def _pending_notices(self, limit=None):
+        """The moves whose customer was not told yet, oldest first."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT h.id %s ORDER BY h.id LIMIT %s",
+                self._pending_notices_sql(),
+                limit,
+            )
         )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
+        return self.browse(row[0] for row in rows)
+
+    @api.model
+    def _pending_notice_count(self):
+        [[count]] = self.env.execute_query(
+            SQL("SELECT COUNT(*) %s", self._pending_notices_sql())
+        )
+        return count
 
     @api.model
     def _cron_send_notices(self):
         """Tell customers who moved up or down, one batch per call."""
-        batch = self._cmr_pending_notices(NOTICE_BATCH)
+        batch = self._pending_notices(NOTICE_BATCH)
         if batch:
             batch._notify_customers()
-        remaining = self._cmr_pending_notices(count=True) if batch else 0
+        remaining = self._pending_notice_count() if batch else 0
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
 
     @api.model
-    def _cmr_direction(self, from_tier, to_tier):
+    def _direction(self, from_tier, to_tier):
         if not from_tier:
             return "initial"
         if from_tier == to_tier:
@@ -169,7 +181,7 @@ class CmrTierHistory(models.Model):
         return "up" if key else "down"
 
     @api.model
-    def _cmr_record(self, moves):
+    def _record_moves(self, moves):
         """Create history lines for staff moves (wizard, unlock).
 
         ``moves``: dicts with ``standing``, ``to_tier``, ``reason`` and
@@ -183,7 +195,7 @@ class CmrTierHistory(models.Model):
                     "ladder_id": move["standing"].ladder_id.id,
                     "from_tier_id": move["standing"].tier_id.id,
                     "to_tier_id": move["to_tier"].id,
-                    "direction": self._cmr_direction(
+                    "direction": self._direction(
                         move["standing"].tier_id, move["to_tier"]
                     ),
                     "reason": move["reason"],

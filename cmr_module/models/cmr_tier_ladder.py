@@ -5,8 +5,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools.tier_evaluation import TierEvaluation
-
 _logger = logging.getLogger(__name__)
 
 
@@ -151,7 +149,7 @@ class CmrTierLadder(models.Model):
     @api.constrains("tier_ids", "method")
     def _check_tier_bounds(self):
         for ladder in self:
-            bounds = ladder._cmr_ordered_tiers().mapped("bound")
+            bounds = ladder._ordered_tiers().mapped("bound")
             if ladder.method == "threshold":
                 if any(b < 0 for b in bounds) or any(
                     upper <= lower
@@ -234,7 +232,7 @@ class CmrTierLadder(models.Model):
             )
         # The ladder must be one the manager may see (their companies).
         self.check_access("read")
-        run = self.sudo()._cmr_evaluate(trigger="manual")
+        run = self.sudo()._evaluate(trigger="manual")
         return {
             "type": "ir.actions.act_window",
             "res_model": "cmr.tier.run",
@@ -273,17 +271,17 @@ class CmrTierLadder(models.Model):
     # Business methods
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_current(self, company=None):
+    def _get_current(self, company=None):
         """The ladder the company uses now (may be empty)."""
         company = company or self.env.company
         return self.search([("company_id", "=", company.id)], limit=1)
 
-    def _cmr_ordered_tiers(self):
+    def _ordered_tiers(self):
         """Tiers from the best to the last."""
         self.ensure_one()
         return self.tier_ids.sorted(lambda t: (t.sequence, t.id))
 
-    def _cmr_criteria_for(self, category):
+    def _criteria_for(self, category):
         """The criteria that score a customer of ``category``."""
         self.ensure_one()
         own = self.criterion_ids.filtered(lambda c: c.category_id == category)
@@ -291,7 +289,7 @@ class CmrTierLadder(models.Model):
             return own
         return self.criterion_ids.filtered(lambda c: not c.category_id)
 
-    def _cmr_check_ready(self):
+    def _check_ready(self):
         self.ensure_one()
         if not self.tier_ids:
             raise UserError(
@@ -306,11 +304,11 @@ class CmrTierLadder(models.Model):
                 )
             )
 
-    def _cmr_evaluate(self, trigger="manual", today=None):
+    def _evaluate(self, trigger="manual", today=None):
         """Re-evaluate this ladder's customers and tell those who moved."""
         self.ensure_one()
         today = today or fields.Date.context_today(self)
-        run = TierEvaluation(self, today).run(trigger)
+        run = self.env["cmr.tier.evaluation"]._evaluate(self, today, trigger)
         # Customers who moved are told by the notice cron, by batches.
         if run.upgrade_count or run.downgrade_count:
             self.env.ref("cmr_module.ir_cron_cmr_tier_notices")._trigger()
@@ -375,9 +373,7 @@ class CmrTierLadder(models.Model):
                 {"payment_date": today - age + relativedelta(days=days_to_pay)}
             )._create_payments()
         for months in (2, 1, 0):
-            ladder._cmr_evaluate(
-                trigger="cron", today=today - relativedelta(months=months)
-            )
+            ladder._evaluate(trigger="cron", today=today - relativedelta(months=months))
         self.env["cmr.tier.history"]._cron_send_notices()
 
     @api.model
@@ -395,7 +391,7 @@ class CmrTierLadder(models.Model):
         for index, ladder in enumerate(ladders):
             try:
                 with self.env.cr.savepoint():
-                    ladder._cmr_evaluate(trigger="cron", today=today)
+                    ladder._evaluate(trigger="cron", today=today)
             except UserError as error:
                 # Not ready, or already running: the next ladder goes on.
                 _logger.warning("Tier ladder %s not evaluated: %s", ladder.name, error)

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class CmrTierRun(models.Model):
@@ -50,16 +51,19 @@ class CmrTierRun(models.Model):
 
     def _compute_notice_count(self):
         self.env["cmr.contact"].flush_model(["res_model", "res_id"])
-        self.env.cr.execute(
-            """
-            SELECT h.run_id, COUNT(*) FROM cmr_contact c
-              JOIN cmr_tier_history h ON h.id = c.res_id
-             WHERE c.res_model = 'cmr.tier.history' AND h.run_id = ANY(%s)
-             GROUP BY h.run_id
-            """,
-            [self.ids],
+        counts = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT h.run_id, COUNT(*) FROM cmr_contact c
+                      JOIN cmr_tier_history h ON h.id = c.res_id
+                     WHERE c.res_model = 'cmr.tier.history' AND h.run_id = ANY(%s)
+                     GROUP BY h.run_id
+                    """,
+                    self.ids,
+                )
+            )
         )
-        counts = dict(self.env.cr.fetchall())
         for run in self:
             run.notice_count = counts.get(run.id, 0)
 

@@ -146,6 +146,7 @@ class ResPartner(models.Model):
         ondelete="restrict",
         help="Business type; tier ladders may score each category differently.",
     )
+
     @api.depends("cmr_channel_pref_ids.sequence", "cmr_channel_pref_ids.channel_id")
     def _compute_cmr_preferred_channel_id(self):
         for partner in self:
@@ -198,7 +199,7 @@ class ResPartner(models.Model):
             entries += partner._cmr_charter_entries(
                 {}, partner._cmr_charter_values(logged, labels)
             )
-        self.env["cmr.charter.log"]._cmr_log(entries)
+        self.env["cmr.charter.log"]._log_entries(entries)
         return partners
 
     def write(self, vals):
@@ -218,7 +219,7 @@ class ResPartner(models.Model):
             entries += partner._cmr_charter_entries(
                 before[partner.id], partner._cmr_charter_values(logged, labels)
             )
-        self.env["cmr.charter.log"]._cmr_log(entries)
+        self.env["cmr.charter.log"]._log_entries(entries)
         return res
 
     def _cmr_mark_channels_chosen(self):
@@ -335,8 +336,8 @@ class ResPartner(models.Model):
         if not self.env.su and not self.env.user._is_internal():
             raise AccessError(self.env._("Only employees may ask the contact gate."))
         self.check_access("read")
-        channel = self.env["cmr.channel"]._cmr_get(channel)
-        topic = self.env["cmr.topic"]._cmr_get(topic) if topic else None
+        channel = self.env["cmr.channel"]._get_by_code(channel)
+        topic = self.env["cmr.topic"]._get_by_code(topic) if topic else None
         return self.env["cmr.contact.gate"]._check(self.ids, channel, topic, moment)
 
     # ------------------------------------------------------------------

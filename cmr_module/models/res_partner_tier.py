@@ -47,7 +47,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_cmr_tier(self):
-        ladder = self.env["cmr.tier.ladder"].sudo()._cmr_current()
+        ladder = self.env["cmr.tier.ladder"].sudo()._get_current()
         standings = (
             self.env["cmr.partner.tier"]
             .sudo()
@@ -70,7 +70,7 @@ class ResPartner(models.Model):
             partner.cmr_upgrade_path = standing.upgrade_path
 
     def _search_cmr_tier_id(self, operator, value):
-        ladder = self.env["cmr.tier.ladder"].sudo()._cmr_current()
+        ladder = self.env["cmr.tier.ladder"].sudo()._get_current()
         standings = (
             self.env["cmr.partner.tier"]
             .sudo()

@@ -1,4 +1,5 @@
 from . import test_contact_gate
+from . import test_extension_points
 from . import test_charter_ledger
 from . import test_contact_send
 from . import test_portal

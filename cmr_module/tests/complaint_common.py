@@ -83,7 +83,7 @@ class CmrComplaintCase(TransactionCase):
             }
         )
         cls.ladder.action_use_ladder()
-        cls.gold, cls.plain = cls.ladder._cmr_ordered_tiers()
+        cls.gold, cls.plain = cls.ladder._ordered_tiers()
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create(
             {"name": "Wang Ming", "email": "wang@example.com", "lang": "en_US"}

@@ -112,7 +112,7 @@ class TestTierEvaluation(CmrTierCase):
             [("revenue", 100, 100000)],
         )
         ladder.action_use_ladder()
-        vip, care, rest = ladder._cmr_ordered_tiers()
+        vip, care, rest = ladder._ordered_tiers()
         customers = [self._customer(f"P{index}") for index in range(10)]
         amounts = [90000, 90000, 50000, 40000, 30000, 20000, 10000, 5000, 1000, 0]
         for customer, amount in zip(customers, amounts, strict=True):
@@ -135,7 +135,7 @@ class TestTierEvaluation(CmrTierCase):
             [("revenue", 100, 100000)],
         )
         ladder.action_use_ladder()
-        gold, ordinary, low = ladder._cmr_ordered_tiers()
+        gold, ordinary, low = ladder._ordered_tiers()
         big, mid, small, none = (
             self._customer(n) for n in ("Big", "Mid", "Small", "None")
         )
@@ -336,7 +336,7 @@ class TestTierEvaluation(CmrTierCase):
         run.invalidate_recordset(["notice_count"])
         self.assertEqual(run.notice_count, 1)
         # Sent once: the next batch finds nothing left to announce.
-        self.assertFalse(self.env["cmr.tier.history"]._cmr_pending_notices())
+        self.assertFalse(self.env["cmr.tier.history"]._pending_notices())
         history = self._standing(customer).history_ids[:1]
         notice = self.env["cmr.contact"].search(
             [("res_model", "=", "cmr.tier.history"), ("res_id", "=", history.id)]
@@ -377,12 +377,12 @@ class TestTierEvaluation(CmrTierCase):
                 )
             ]
         )
-        pending = History._cmr_pending_notices(limit=100)
+        pending = History._pending_notices(limit=100)
         self.assertIn(down, pending)
         self.assertNotIn(up, pending)
         # A ladder that sends no notice leaves nothing pending.
         self.ladder.notice_template_id = False
-        self.assertNotIn(down, History._cmr_pending_notices(limit=100))
+        self.assertNotIn(down, History._pending_notices(limit=100))
 
     def test_first_classification_sends_no_notice(self):
         customer = self._customer("New", email="new@example.com")

@@ -45,7 +45,7 @@ class TestTierPortal(HttpCase):
             }
         )
         cls.ladder.action_use_ladder()
-        platinum, bronze = cls.ladder._cmr_ordered_tiers()
+        platinum, bronze = cls.ladder._ordered_tiers()
         Standing = cls.env["cmr.partner.tier"]
         cls.standing_a = Standing.create(
             {

@@ -3,7 +3,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..tools.tier_evaluation import TierEvaluation
 from .tier_common import CmrTierCase
 
 
@@ -17,12 +16,12 @@ class TestTierRules(CmrTierCase):
                         "tier_ids": [
                             Command.update(tier.id, {"bound": bound})
                             for tier, bound in zip(
-                                self.ladder._cmr_ordered_tiers(), bounds, strict=True
+                                self.ladder._ordered_tiers(), bounds, strict=True
                             )
                         ]
                     }
                 )
-        self.assertEqual(self.ladder._cmr_ordered_tiers().mapped("bound"), [70, 30, 0])
+        self.assertEqual(self.ladder._ordered_tiers().mapped("bound"), [70, 30, 0])
 
     def test_percentile_outside_0_100_is_refused(self):
         with self.assertRaises(ValidationError):
@@ -144,7 +143,7 @@ class TestTierRules(CmrTierCase):
                 "SELECT id FROM cmr_tier_ladder WHERE id = %s FOR UPDATE", [ladder.id]
             )
             with self.assertRaises(UserError), mute_logger("odoo.sql_db"):
-                TierEvaluation(ladder, self.today).run()
+                self.env["cmr.tier.evaluation"]._evaluate(ladder, self.today)
             other_cr.rollback()
         self.assertEqual(self.env["cmr.tier.run"].search_count([]), runs)
 
@@ -172,12 +171,12 @@ class TestTierRules(CmrTierCase):
             return customers
 
         build(20)
-        self.ladder._cmr_evaluate()  # warm caches
+        self.ladder._evaluate()  # warm caches
         build(180)
         self.env.invalidate_all()
         # 200 customers, 180 of them new: a fixed number of queries.
         with self.assertQueryCount(28):
-            run = self.ladder._cmr_evaluate(today=self.today)
+            run = self.ladder._evaluate(today=self.today)
         self.assertEqual(run.customer_count, 200)
         self.assertEqual(run.change_count, 180)
 

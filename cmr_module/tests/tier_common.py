@@ -32,7 +32,7 @@ class CmrTierCase(TransactionCase):
             [("revenue", 100, 50000)],
         )
         cls.ladder.action_use_ladder()
-        cls.gold, cls.ordinary, cls.low = cls.ladder._cmr_ordered_tiers()
+        cls.gold, cls.ordinary, cls.low = cls.ladder._ordered_tiers()
         cls.product = cls.env["product.product"].create(
             {
                 "name": "Gas",
@@ -129,7 +129,7 @@ class CmrTierCase(TransactionCase):
         ).create(values)._create_payments()
 
     def _evaluate(self, ladder=None, days_ago=0):
-        return (ladder or self.ladder)._cmr_evaluate(
+        return (ladder or self.ladder)._evaluate(
             today=self.today - relativedelta(days=days_ago)
         )
 

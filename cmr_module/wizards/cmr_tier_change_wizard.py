@@ -57,7 +57,7 @@ class CmrTierChangeWizard(models.TransientModel):
         history = (
             self.env["cmr.tier.history"]
             .sudo()
-            ._cmr_record(
+            ._record_moves(
                 [
                     {
                         "standing": standing,

@@ -1,4 +1,9 @@
-"""Set-based re-evaluation of a tier ladder.
+"""The tier evaluation: re-evaluate every customer of one ladder.
+
+An abstract model, so that another addon can ``_inherit`` it, e.g. to score a
+new kind of criterion: add the kind to ``cmr.score.criterion.kind`` with
+``selection_add``, give its raw value per customer in ``_extra_metrics`` and
+its 0-100 points in ``_criterion_points``.
 
 Everything that touches many customers is one SQL statement: the metrics
 (invoices, margins, payments, orders, ratings, referrals) are aggregated in
@@ -13,10 +18,9 @@ from datetime import datetime, time
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
+from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-
-from ..models.cmr_score_criterion import SCORE_KINDS
 
 # Customers of the company and their raw metrics over the rolling window.
 METRICS_QUERY = """
@@ -147,6 +151,7 @@ SELECT c.partner_id, c.category_id, c.set_id,
 # A customer without a manual rating scores a neutral 50 on it. The points
 # are written as one expression per criteria set (see _score_sql), so the
 # score is computed in a single pass over the customers.
+# ``%s`` is the criterion's target ("full marks at").
 POINTS_SQL = {
     "revenue": "e.revenue * 100 / %s",
     "margin": "e.margin * 100 / %s",
@@ -354,51 +359,180 @@ UPDATE cmr_tier t
        IS DISTINCT FROM (e.min_score, e.min_revenue)
 """
 
+# Criteria whose raw value is already a 0-100 score: they need no target.
+SCORE_KINDS = ("payment_ontime", "compliance", "influence")
+# Temporary tables of a run, dropped at commit (and before a second run in
+# the same transaction).
+TEMP_TABLES = (
+    "cmr_tier_eval",
+    "cmr_tier_score",
+    "cmr_tier_pos",
+    "cmr_tier_final",
+    "cmr_tier_gap",
+)
 
-class TierEvaluation:
-    """Re-evaluate every customer of one ladder, as of ``today``."""
 
-    def __init__(self, ladder, today):
+class CmrTierEvaluation(models.AbstractModel):
+    _name = "cmr.tier.evaluation"
+    _description = "Tier Evaluation"
+
+    # ------------------------------------------------------------------
+    # Extension points
+    # ------------------------------------------------------------------
+    @api.model
+    def _score_kinds(self):
+        """Criterion kinds whose raw value is already 0-100 (no target)."""
+        return SCORE_KINDS
+
+    @api.model
+    def _extra_metrics(self, ladder, params):
+        """Raw values of criterion kinds added by other addons.
+
+        ``{column: SQL}``, each SQL selecting ``(partner_id, value)`` for the
+        customers of ``ladder`` (``params`` has ``company_id``, ``date_from``,
+        ``today``, ``day_after``…). The values land in column ``column`` of
+        the run's metrics table (0 for a customer without a row), where
+        ``_criterion_points`` reads them as ``e.<column>``. One statement per
+        metric, whatever the number of customers.
+        """
+        return {}
+
+    @api.model
+    def _criterion_points(self, criterion):
+        """SQL expression of ``criterion``'s points (0-100 after clamping)
+        for one row ``e`` of the metrics table."""
+        if criterion.kind in self._score_kinds():
+            return SQL(POINTS_SQL[criterion.kind])
+        return SQL(POINTS_SQL[criterion.kind], criterion.target)
+
+    # ------------------------------------------------------------------
+    # The run
+    # ------------------------------------------------------------------
+    @api.model
+    def _evaluate(self, ladder, today, trigger="manual"):
+        """Evaluate ``ladder`` as of ``today``, write what changed, return
+        the run (``cmr.tier.run``)."""
         ladder.ensure_one()
-        self.ladder = ladder
-        self.env = ladder.env
-        self.today = today
+        started = timer.monotonic()
+        env = self.env
+        ladder._check_ready()
+        self._lock_ladder(ladder)
+        env.flush_all()
+        params = self._params(ladder, today)
+        run = (
+            env["cmr.tier.run"]
+            .sudo()
+            .create(
+                {
+                    "ladder_id": ladder.id,
+                    "company_id": ladder.company_id.id,
+                    "evaluation_date": today,
+                    "trigger": trigger,
+                }
+            )
+        )
+        env.flush_all()
+        params["run_id"] = run.id
+        for table in TEMP_TABLES:
+            env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        env.execute_query(
+            SQL(
+                """
+                CREATE TEMP TABLE cmr_tier_pos ON COMMIT DROP AS
+                SELECT * FROM unnest(%s::int[], %s::numeric[])
+                       WITH ORDINALITY AS t(tier_id, bound, pos)
+                """,
+                params["t_id"],
+                params["t_bound"],
+            )
+        )
+        env.execute_query(SQL(METRICS_QUERY, **params))
+        self._add_extra_metrics(ladder, params)
+        env.execute_query(SQL(SCORE_QUERY, *self._score_sql(ladder)))
+        env.execute_query(SQL("ANALYZE cmr_tier_pos"))
+        params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
+        env.execute_query(SQL(FINAL_QUERY, **params))
+        env.execute_query(SQL(GAP_QUERY, **params))
+        env.execute_query(SQL("ANALYZE cmr_tier_final; ANALYZE cmr_tier_gap"))
+        [[customer_count, held_count]] = env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*),
+                       COUNT(*) FILTER (WHERE decision = 'held'
+                                           OR (decision = 'locked'
+                                               AND computed_pos > final_pos))
+                  FROM (SELECT f.*, p.pos AS final_pos
+                          FROM cmr_tier_final f
+                          JOIN cmr_tier_pos p ON p.tier_id = f.final_tier) x
+                """
+            )
+        )
+        # Raw writes: the ORM would write the standings one by one.
+        env.execute_query(SQL(UPDATE_QUERY, **params))
+        env.execute_query(SQL(INSERT_QUERY, **params))
+        env.execute_query(SQL(HISTORY_QUERY, **params))
+        moves = dict(
+            env.execute_query(
+                SQL(
+                    """
+                    SELECT direction, COUNT(*) FROM cmr_tier_history
+                     WHERE run_id = %s GROUP BY direction
+                    """,
+                    run.id,
+                )
+            )
+        )
+        env.execute_query(SQL(ENTRY_QUERY, **params))
+        for model in ("cmr.partner.tier", "cmr.tier.history", "cmr.tier"):
+            env[model].invalidate_model()
+        run.write(
+            {
+                "customer_count": customer_count,
+                "change_count": sum(moves.values()),
+                "upgrade_count": moves.get("up", 0),
+                "downgrade_count": moves.get("down", 0),
+                "held_count": held_count,
+                "duration": timer.monotonic() - started,
+            }
+        )
+        return run
 
-    def _lock(self):
+    @api.model
+    def _lock_ladder(self, ladder):
         """Make a second, overlapping run of the same ladder stop at once."""
-        cr = self.env.cr
         try:
-            with cr.savepoint(flush=False):
-                cr.execute(
-                    "SELECT id FROM cmr_tier_ladder WHERE id = %s FOR UPDATE NOWAIT",
-                    [self.ladder.id],
+            with self.env.cr.savepoint(flush=False):
+                self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM %s WHERE id = %s FOR UPDATE NOWAIT",
+                        SQL.identifier(ladder._table),
+                        ladder.id,
+                    )
                 )
         except psycopg2.errors.LockNotAvailable as error:
             raise UserError(
                 self.env._(
                     "The tier ladder %(ladder)s is being re-evaluated right now; "
                     "this run stops so that nothing is written twice.",
-                    ladder=self.ladder.name,
+                    ladder=ladder.name,
                 )
             ) from error
 
-    def _params(self):
-        ladder = self.ladder
+    @api.model
+    def _params(self, ladder, today):
         criteria = ladder.criterion_ids
         kinds = set(criteria.mapped("kind"))
-        tiers = ladder._cmr_ordered_tiers()
+        tiers = ladder._ordered_tiers()
         now = self.env.cr.now()
         # A run as of a past day (back-filling, demo) dates its moves that day.
-        moment = (
-            now if self.today >= now.date() else datetime.combine(self.today, time())
-        )
+        moment = now if today >= now.date() else datetime.combine(today, time())
         return {
             "ladder_id": ladder.id,
             "company_id": ladder.company_id.id,
             "company_key": str(ladder.company_id.id),
-            "today": self.today,
-            "day_after": self.today + relativedelta(days=1),
-            "date_from": self.today - relativedelta(months=ladder.window_months),
+            "today": today,
+            "day_after": today + relativedelta(days=1),
+            "date_from": today - relativedelta(months=ladder.window_months),
             "own_sets": [cat.id for cat in criteria.category_id],
             "use_margin": "margin" in kinds,
             "use_payments": bool(kinds & {"payment_ontime", "payment_delay"}),
@@ -417,20 +551,38 @@ class TierEvaluation:
             "moment": moment,
         }
 
-    def _score_sql(self):
+    @api.model
+    def _add_extra_metrics(self, ladder, params):
+        for column, query in self._extra_metrics(ladder, params).items():
+            self.env.execute_query(
+                SQL(
+                    """ALTER TABLE cmr_tier_eval
+                       ADD COLUMN %s numeric NOT NULL DEFAULT 0""",
+                    SQL.identifier(column),
+                )
+            )
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE cmr_tier_eval e SET %(column)s = COALESCE(m.value, 0)
+                      FROM (%(query)s) AS m (partner_id, value)
+                     WHERE m.partner_id = e.partner_id
+                    """,
+                    column=SQL.identifier(column),
+                    query=query,
+                )
+            )
+
+    @api.model
+    def _score_sql(self, ladder):
         """The score and breakdown expressions: CASE over the criteria sets."""
         by_set = {}
-        for criterion in self.ladder.criterion_ids:
+        for criterion in ladder.criterion_ids:
             by_set.setdefault(criterion.category_id.id or 0, []).append(criterion)
         scores, breakdowns = [], []
         for set_id, criteria in by_set.items():
             points = [
-                SQL(
-                    "GREATEST(0, LEAST(100, %s))",
-                    SQL(POINTS_SQL[c.kind], c.target)
-                    if c.kind not in SCORE_KINDS
-                    else SQL(POINTS_SQL[c.kind]),
-                )
+                SQL("GREATEST(0, LEAST(100, %s))", self._criterion_points(c))
                 for c in criteria
             ]
             score = SQL(" + ").join(
@@ -450,86 +602,3 @@ class TierEvaluation:
             SQL("CASE e.set_id %s END", SQL(" ").join(scores)),
             SQL("CASE e.set_id %s END", SQL(" ").join(breakdowns)),
         )
-
-    def run(self, trigger="manual"):
-        """Evaluate, write what changed, return the run."""
-        started = timer.monotonic()
-        env, cr, ladder = self.env, self.env.cr, self.ladder
-        ladder._cmr_check_ready()
-        self._lock()
-        env.flush_all()
-        params = self._params()
-        run = (
-            env["cmr.tier.run"]
-            .sudo()
-            .create(
-                {
-                    "ladder_id": ladder.id,
-                    "company_id": ladder.company_id.id,
-                    "evaluation_date": self.today,
-                    "trigger": trigger,
-                }
-            )
-        )
-        env.flush_all()
-        params["run_id"] = run.id
-        for table in (
-            "cmr_tier_eval",
-            "cmr_tier_score",
-            "cmr_tier_pos",
-            "cmr_tier_final",
-            "cmr_tier_gap",
-        ):
-            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
-        cr.execute(
-            """
-            CREATE TEMP TABLE cmr_tier_pos ON COMMIT DROP AS
-            SELECT * FROM unnest(%(t_id)s::int[], %(t_bound)s::numeric[])
-                   WITH ORDINALITY AS t(tier_id, bound, pos)
-            """,
-            params,
-        )
-        cr.execute(METRICS_QUERY, params)
-        cr.execute(SQL(SCORE_QUERY, *self._score_sql()))
-        cr.execute("ANALYZE cmr_tier_pos")
-        params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
-        cr.execute(SQL(FINAL_QUERY, **params))
-        cr.execute(GAP_QUERY, params)
-        cr.execute("ANALYZE cmr_tier_final; ANALYZE cmr_tier_gap")
-        cr.execute(
-            """
-            SELECT COUNT(*),
-                   COUNT(*) FILTER (WHERE decision = 'held'
-                                       OR (decision = 'locked'
-                                           AND computed_pos > final_pos))
-              FROM (SELECT f.*, p.pos AS final_pos
-                      FROM cmr_tier_final f
-                      JOIN cmr_tier_pos p ON p.tier_id = f.final_tier) x
-            """
-        )
-        customer_count, held_count = cr.fetchone()
-        cr.execute(UPDATE_QUERY, params)
-        cr.execute(INSERT_QUERY, params)
-        cr.execute(HISTORY_QUERY, params)
-        cr.execute(
-            """
-            SELECT direction, COUNT(*) FROM cmr_tier_history
-             WHERE run_id = %s GROUP BY direction
-            """,
-            [run.id],
-        )
-        moves = dict(cr.fetchall())
-        cr.execute(ENTRY_QUERY, params)
-        for model in ("cmr.partner.tier", "cmr.tier.history", "cmr.tier"):
-            env[model].invalidate_model()
-        run.write(
-            {
-                "customer_count": customer_count,
-                "change_count": sum(moves.values()),
-                "upgrade_count": moves.get("up", 0),
-                "downgrade_count": moves.get("down", 0),
-                "held_count": held_count,
-                "duration": timer.monotonic() - started,
-            }
-        )
-        return run
