@@ -1,10 +1,12 @@
 import json
 
 from odoo import http
-from odoo.exceptions import UserError, ValidationError
 from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from .charter_form import charter_values
+from .portal_form import apply_in_savepoint
 
 
 class CmrCustomerPortal(CustomerPortal):
@@ -28,13 +30,19 @@ class CmrCustomerPortal(CustomerPortal):
     )
     def portal_my_preferences_save(self, **post):
         # The partner is the logged-in customer's, never one from the request.
-        partner = request.env.user.partner_id.sudo().with_context(
+        partner_sudo = request.env.user.partner_id.sudo().with_context(
             cmr_change_source="portal"
         )
-        try:
-            partner._cmr_portal_update_charter(post)
-        except (UserError, ValidationError) as error:
-            return self._cmr_render_preferences(error=error.args[0])
+        if str(post.get("partner_id", partner_sudo.id)) != str(partner_sudo.id):
+            return self._cmr_render_preferences(
+                error=request.env._("You can only change your own charter.")
+            )
+        error = apply_in_savepoint(
+            request.env,
+            lambda: partner_sudo.write(charter_values(partner_sudo, post)),
+        )
+        if error:
+            return self._cmr_render_preferences(error=error)
         return request.redirect("/my/preferences?saved=1")
 
     @http.route(

@@ -1,0 +1,101 @@
+"""Parsing of the addon's portal forms, shared by every domain.
+
+Controllers parse, models decide: a portal form is turned here into clean
+values (or a translated ``ValidationError`` naming the bad input), and the
+controller hands the values to the model inside a savepoint
+(``apply_in_savepoint``), so that a refused post leaves nothing half-written.
+"""
+
+import re
+
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
+
+from ..models.cmr_input_guard import shown
+
+HOUR_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def apply_in_savepoint(env, apply):
+    """Run ``apply()`` in a savepoint: the error message if the models refuse
+    (everything it wrote is rolled back), else ``None``."""
+    try:
+        with env.cr.savepoint():
+            apply()
+    except (UserError, ValidationError) as error:
+        return error.args[0]
+    return None
+
+
+def parse_choice(env, record, field_name, value):
+    """``value`` if it is one of the selection ``field_name``'s keys."""
+    if not value:
+        return False
+    field = record._fields[field_name]
+    if value not in dict(field._description_selection(env)):
+        raise ValidationError(
+            env._(
+                "%(value)s is not a valid %(field)s.",
+                value=shown(value),
+                field=field._description_string(env),
+            )
+        )
+    return value
+
+
+def parse_date(env, value, label):
+    if not value:
+        return False
+    try:
+        date = fields.Date.to_date(value.strip()[:20])
+    except ValueError:
+        date = False
+    if not date or not 1900 <= date.year <= 2200:
+        raise ValidationError(
+            env._(
+                "%(label)s: %(value)s is not a date.",
+                label=shown(label),
+                value=shown(value),
+            )
+        )
+    return date
+
+
+def parse_count(env, value, label):
+    value = (value or "").strip()
+    if not value:
+        return 0
+    if not re.fullmatch(r"-?\d{1,9}", value):
+        raise ValidationError(
+            env._(
+                "%(label)s: %(value)s is not a number.",
+                label=label,
+                value=shown(value),
+            )
+        )
+    number = int(value)
+    if number < 0:
+        raise ValidationError(env._("%(label)s cannot be negative.", label=label))
+    return number
+
+
+def parse_hour(env, value, label):
+    match = HOUR_PATTERN.match((value or "").strip())
+    if not match:
+        raise ValidationError(
+            env._(
+                "%(label)s: %(value)s is not a time (HH:MM).",
+                label=label,
+                value=shown(value),
+            )
+        )
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise ValidationError(
+            env._(
+                "%(label)s: %(value)s is not a time of day.",
+                label=label,
+                value=shown(value),
+            )
+        )
+    return hours + minutes / 60
