@@ -2,7 +2,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
@@ -322,59 +322,16 @@ class CmrTierLadder(models.Model):
         return run
 
     @api.model
-    def _cmr_load_demo_story(self):
-        """Demo data only: a year of invoices and payments, then three monthly
-        evaluations, so that one customer moves up and one moves down."""
-        ref = self.env.ref
-        ladder = ref("cmr_module.cmr_tier_ladder_gold")
-        product = ref("cmr_module.cmr_product_natural_gas")
-        today = fields.Date.context_today(self)
-        # (customer, invoiced months/days ago, amount, days to pay or None)
-        plan = [
-            ("cmr_partner_huadong", relativedelta(months=13, days=15), 60000, 0),
-            ("cmr_partner_huadong", relativedelta(months=5), 6000, 20),
-            ("cmr_partner_huadong", relativedelta(months=2), 20000, 0),
-            ("cmr_partner_wang_ming", relativedelta(months=8), 3000, 0),
-            ("cmr_partner_wang_ming", relativedelta(months=3), 2000, 0),
-            ("cmr_partner_wang_ming", relativedelta(days=10), 40000, 2),
-            ("cmr_partner_alice_chen", relativedelta(months=6), 12000, 0),
-            ("cmr_partner_robert_miller", relativedelta(months=4), 1500, 35),
-            ("cmr_partner_zhang_wei", relativedelta(months=7), 150000, 0),
-            ("cmr_partner_huang_li", relativedelta(months=9), 8000, None),
-        ]
-        moves = self.env["account.move"]
-        for xmlid, age, amount, __ in plan:
-            moves |= moves.create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": ref(f"cmr_module.{xmlid}").id,
-                    "invoice_date": today - age,
-                    "invoice_date_due": today - age,
-                    "invoice_payment_term_id": False,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "quantity": amount / product.list_price,
-                                "price_unit": product.list_price,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-        moves.action_post()
-        for move, (__, age, __, days_to_pay) in zip(moves, plan, strict=True):
-            if days_to_pay is None:
-                continue
+    def _demo_pay_invoices(self, payments):
+        """Demo data only: register the payment of each ``(invoice id, days
+        after its invoice date)``."""
+        for move_id, days in payments:
+            move = self.env["account.move"].browse(move_id)
             self.env["account.payment.register"].with_context(
                 active_model="account.move", active_ids=move.ids
             ).create(
-                {"payment_date": today - age + relativedelta(days=days_to_pay)}
+                {"payment_date": move.invoice_date + relativedelta(days=days)}
             )._create_payments()
-        for months in (2, 1, 0):
-            ladder._evaluate(trigger="cron", today=today - relativedelta(months=months))
-        self.env["cmr.tier.history"]._cron_send_notices()
 
     @api.model
     def _cron_reevaluate(self):
