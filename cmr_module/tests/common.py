@@ -1,7 +1,13 @@
+import re
 from datetime import datetime
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from odoo.addons.base.tests.common import (
+    DISABLED_MAIL_CONTEXT,
+    HttpCaseWithUserPortal,
+)
 
 # Fields every record carries, and the chatter's (mail.thread decides which
 # messages a portal user reads): allowed in every portal allow-list.
@@ -35,7 +41,7 @@ class CmrCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         ref = cls.env.ref
         cls.email = ref("cmr_module.cmr_channel_email")
         cls.sms = ref("cmr_module.cmr_channel_sms")
@@ -98,6 +104,50 @@ class CmrCase(TransactionCase):
 
     def gate(self, partner, channel, topic=None, moment=None):
         return partner.cmr_check_contact(channel, topic, moment)[partner.id]
+
+
+@tagged("post_install", "-at_install")
+class CmrPortalCase(HttpCaseWithUserPortal):
+    """Two portal customers in Shanghai who accept WeChat first: Odoo's own
+    portal user (``portal``, customer A) and ``cmr_portal_b`` (customer B)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
+        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
+        cls.sms = cls.env.ref("cmr_module.cmr_channel_sms")
+        cls.user_a = cls.user_portal
+        cls.user_b = new_test_user(
+            cls.env,
+            login="cmr_portal_b",
+            groups="base.group_portal",
+            name="Other Customer",
+        )
+        cls.partner_a = cls.user_a.partner_id
+        cls.partner_b = cls.user_b.partner_id
+        for partner in cls.partner_a | cls.partner_b:
+            partner.write(
+                {
+                    "tz": "Asia/Shanghai",
+                    "lang": "en_US",
+                    "cmr_channel_pref_ids": [
+                        Command.create({"channel_id": cls.wechat.id, "sequence": 1})
+                    ],
+                }
+            )
+
+    def login_a(self):
+        self.authenticate(self.user_a.login, self.user_a.login)
+
+    def login_b(self):
+        self.authenticate(self.user_b.login, self.user_b.login)
+
+    def csrf_token(self, url):
+        """The form token of the page at ``url``, as the logged-in user."""
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
 
 def utc(*args):

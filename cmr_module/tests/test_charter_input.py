@@ -5,17 +5,18 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user
+
+from .common import CmrPortalCase
 
 
-@tagged("post_install", "-at_install")
-class TestCharterInput(HttpCase):
+class TestCharterInput(CmrPortalCase):
     """The charter as a careless or hostile customer fills it in."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
+        # A customer who never logged in (the first login is tested).
         cls.user = new_test_user(
             cls.env,
             login="cmr_charter_input",
@@ -34,10 +35,8 @@ class TestCharterInput(HttpCase):
         )
 
     def _post(self, **values):
-        page = self.url_open("/my/preferences")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         data = {
-            "csrf_token": token,
+            "csrf_token": self.csrf_token("/my/preferences"),
             f"channel_{self.wechat.id}_accept": "on",
             f"channel_{self.wechat.id}_rank": "1",
             "tz": "Asia/Shanghai",

@@ -1,49 +1,19 @@
 import json
-import re
 
-from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import CmrPortalCase
 
 
-@tagged("post_install", "-at_install")
-class TestPortalCharter(HttpCase):
+class TestPortalCharter(CmrPortalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
-        cls.sms = cls.env.ref("cmr_module.cmr_channel_sms")
-        cls.user_a = new_test_user(
-            cls.env,
-            login="cmr_portal_a",
-            groups="base.group_portal",
-            name="Tour Customer",
-        )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="cmr_portal_b",
-            groups="base.group_portal",
-            name="Other Customer",
-        )
-        cls.partner_a = cls.user_a.partner_id
-        cls.partner_b = cls.user_b.partner_id
-        for partner in cls.partner_a | cls.partner_b:
-            partner.write(
-                {
-                    "tz": "Asia/Shanghai",
-                    "lang": "en_US",
-                    "cmr_channel_pref_ids": [
-                        Command.create({"channel_id": cls.wechat.id, "sequence": 1})
-                    ],
-                }
-            )
         cls.partner_b.cmr_gift_preference = "Secret of B"
 
     def _form(self, url="/my/preferences"):
         response = self.url_open(url)
-        self.assertEqual(response.status_code, 200)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
-        return response, token
+        return response, self.csrf_token(url)
 
     def _post(self, token, **values):
         data = {
@@ -57,7 +27,7 @@ class TestPortalCharter(HttpCase):
         return self.url_open("/my/preferences", data=data)
 
     def test_customer_edits_own_charter(self):
-        self.authenticate("cmr_portal_a", "cmr_portal_a")
+        self.login_a()
         response, token = self._form()
         self.assertIn("My Relationship Charter", response.text)
         self.assertNotIn("Secret of B", response.text)
@@ -92,7 +62,7 @@ class TestPortalCharter(HttpCase):
         self.assertEqual(sms_line.consent, "granted")
 
     def test_bad_input_saves_nothing(self):
-        self.authenticate("cmr_portal_a", "cmr_portal_a")
+        self.login_a()
         _response, token = self._form()
         before = self.env["cmr.charter.log"].search_count([])
         bad_posts = [
@@ -122,7 +92,7 @@ class TestPortalCharter(HttpCase):
         self.assertFalse(self.partner_a.cmr_window_ids)
 
     def test_post_without_csrf_token_is_rejected(self):
-        self.authenticate("cmr_portal_a", "cmr_portal_a")
+        self.login_a()
         response = self.url_open(
             "/my/preferences", data={"gift_preference": "No token"}
         )
@@ -130,11 +100,11 @@ class TestPortalCharter(HttpCase):
         self.assertFalse(self.partner_a.cmr_gift_preference)
 
     def test_export_contains_only_own_data(self):
-        self.authenticate("cmr_portal_a", "cmr_portal_a")
+        self.login_a()
         response = self.url_open("/my/preferences/export.json")
         self.assertEqual(response.status_code, 200)
         data = json.loads(response.content)
-        self.assertEqual(data["customer"], "Tour Customer")
+        self.assertEqual(data["customer"], self.partner_a.display_name)
         self.assertEqual(data["channels"][0]["code"], "wechat")
         self.assertNotIn("Secret of B", response.text)
         response = self.url_open("/my/preferences/export.csv")
@@ -164,7 +134,7 @@ class TestPortalCharter(HttpCase):
         self.assertEqual(own.partner_id, self.partner_a)
 
     def test_tour_customer_changes_channels_and_backend_shows_ledger(self):
-        self.start_tour("/my", "cmr_portal_preferences", login="cmr_portal_a")
+        self.start_tour("/my", "cmr_portal_preferences", login=self.user_a.login)
         line = self.env["cmr.charter.log"].search(
             [("partner_id", "=", self.partner_a.id), ("channel_id", "=", self.sms.id)]
         )
