@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, fields
 from odoo.tests import TransactionCase
 
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+
 
 class CmrTierCase(TransactionCase):
     """A company whose customer base the test owns, and a ladder in use.
@@ -14,7 +16,7 @@ class CmrTierCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.company = cls.env.company
         if not cls.company.chart_template:
             cls.env["account.chart.template"].try_loading(
