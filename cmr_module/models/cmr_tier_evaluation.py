@@ -22,6 +22,8 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.sql import related_columns
+
 # Customers of the company and their raw metrics over the rolling window.
 METRICS_QUERY = """
 CREATE TEMP TABLE cmr_tier_eval ON COMMIT DROP AS
@@ -314,22 +316,26 @@ UPDATE cmr_partner_tier st
         g.gap_revenue)
 """
 
+# Raw insert: the ORM would create the new standings one by one. Stored
+# related fields (the partner's category) are copied by _related_sql.
 INSERT_QUERY = """
 INSERT INTO cmr_partner_tier (
-    partner_id, ladder_id, company_id, tier_id, category_id, score, breakdown, revenue,
+    partner_id, ladder_id, company_id, tier_id, score, breakdown, revenue,
     margin, sales, ontime_rate, days_late, compliance, influence, referrals,
     below_count, below_since, below_date, next_tier_id, gap_score, gap_revenue,
-    create_uid, create_date, write_uid, write_date)
-SELECT f.partner_id, %(ladder_id)s, %(company_id)s, f.final_tier, f.category_id,
-       f.score,
+    create_uid, create_date, write_uid, write_date %(related_columns)s)
+SELECT f.partner_id, %(ladder_id)s, %(company_id)s, f.final_tier, f.score,
        f.breakdown, f.revenue, f.margin, f.sales, f.ontime_rate, f.days_late,
        f.compliance, f.influence, f.referrals, 0, NULL, NULL, g.next_tier,
        g.gap_score, g.gap_revenue, %(uid)s, %(now)s, %(uid)s, %(now)s
+       %(related_values)s
   FROM cmr_tier_final f
   JOIN cmr_tier_gap g ON g.partner_id = f.partner_id
+  JOIN res_partner p ON p.id = f.partner_id
  WHERE f.standing_id IS NULL
 """
 
+# Raw insert: one history line per customer who moved, in one statement.
 HISTORY_QUERY = """
 INSERT INTO cmr_tier_history (
     partner_id, company_id, ladder_id, run_id, date, user_id, from_tier_id,
@@ -469,7 +475,7 @@ class CmrTierEvaluation(models.AbstractModel):
         )
         # Raw writes: the ORM would write the standings one by one.
         env.execute_query(SQL(UPDATE_QUERY, **params))
-        env.execute_query(SQL(INSERT_QUERY, **params))
+        env.execute_query(SQL(INSERT_QUERY, **params, **self._related_sql()))
         env.execute_query(SQL(HISTORY_QUERY, **params))
         moves = dict(
             env.execute_query(
@@ -549,6 +555,20 @@ class CmrTierEvaluation(models.AbstractModel):
             "uid": self.env.uid,
             "now": now,
             "moment": moment,
+        }
+
+    @api.model
+    def _related_sql(self):
+        """Columns and values of the standings' stored related fields, read
+        from the partner ``p`` of a raw insert."""
+        related = related_columns(self.env["cmr.partner.tier"], "partner_id")
+        return {
+            "related_columns": SQL("").join(
+                SQL(", %s", SQL.identifier(column)) for column, __ in related
+            ),
+            "related_values": SQL("").join(
+                SQL(", p.%s", SQL.identifier(source)) for __, source in related
+            ),
         }
 
     @api.model
