@@ -15,7 +15,7 @@ GATE_REASONS = [
 ]
 
 
-class CmrContact(models.Model):
+class CmrContactLog(models.Model):
     """Every contact the company makes, or wants to make, with a customer.
 
     It is both the outbox of the contact gate (messages wait here until the

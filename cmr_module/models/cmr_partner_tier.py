@@ -10,7 +10,7 @@ from ..tools.sql import set_fillfactor
 GAP_KINDS = ("revenue", "margin", "sales", "referrals")
 
 
-class CmrPartnerTier(models.Model):
+class CmrTierStanding(models.Model):
     """A customer's standing on a company's tier ladder.
 
     The re-evaluation writes these rows in bulk; staff lock or change a tier
@@ -18,7 +18,7 @@ class CmrPartnerTier(models.Model):
     """
 
     _name = "cmr.partner.tier"
-    _description = "Customer Tier Standing"
+    _description = "Tier Standing"
     _order = "score desc, id"
     _rec_name = "partner_id"
     _check_company_auto = True

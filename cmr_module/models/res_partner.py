@@ -130,7 +130,7 @@ class ResPartner(models.Model):
     )
     cmr_contact_count = fields.Integer(
         compute="_compute_cmr_contact_count",
-        string="Contacts",
+        string="Contact Log",
         groups="cmr_module.group_cmr_user",
     )
 
