@@ -24,6 +24,8 @@ PORTAL_READABLE = {
         "category_id",
         "sale_order_id",
         "invoice_id",
+        # The desk's list decoration: always off for the portal
+        "show_breached",
         # The customer, their company (the portal's scope) and the company
         # that answers (portal rules, layout)
         "partner_id",

@@ -68,8 +68,8 @@ class TestComplaintLifecycle(CmrComplaintCase):
         self.assertEqual(complaint.state, "closed")
         self.assertFalse(complaint.deadline)
         with self.assertRaises(UserError):
-            complaint._cmr_rate(complaint.partner_id, 9)
-        complaint._cmr_rate(complaint.partner_id, 5, "Quick and kind")
+            complaint._rate(complaint.partner_id, 9)
+        complaint._rate(complaint.partner_id, 5, "Quick and kind")
         self.assertEqual(complaint.rating_last_value, 5)
         self.assertEqual(complaint.rating_ids.feedback, "Quick and kind")
         self.assertEqual(complaint.rating_ids.rated_partner_id, self.agent.partner_id)
@@ -77,7 +77,7 @@ class TestComplaintLifecycle(CmrComplaintCase):
     def test_rating_only_when_closed(self):
         complaint = self._answered()
         with self.assertRaises(UserError):
-            complaint._cmr_rate(complaint.partner_id, 5)
+            complaint._rate(complaint.partner_id, 5)
 
     def test_reopen_gives_a_new_deadline(self):
         complaint = self._answered()
