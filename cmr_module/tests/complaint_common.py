@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 
 from odoo import Command
@@ -143,3 +144,29 @@ class CmrComplaintCase(TransactionCase):
             .create(vals)
             .with_user(user or cls.agent)
         )
+
+
+class CmrComplaintPortalMixin:
+    """Helpers of the complaint portal's HttpCase tests: the page's CSRF
+    token and a post in the complaint's chatter, as Odoo's portal chatter
+    sends it."""
+
+    def csrf_token(self):
+        page = self.url_open("/my/complaints/new").text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def chatter_post(self, complaint, body, token=None):
+        """Post ``body`` on ``complaint`` through ``/mail/message/post``;
+        returns the JSON-RPC result, or raises JsonRpcException."""
+        params = {
+            "thread_model": complaint._name,
+            "thread_id": complaint.id,
+            "post_data": {
+                "body": body,
+                "message_type": "comment",
+                "subtype_xmlid": "mail.mt_comment",
+            },
+        }
+        if token:
+            params["token"] = token
+        return self.make_jsonrpc_request("/mail/message/post", params)

@@ -242,7 +242,17 @@ class TestComplaintAccessHardening(CmrComplaintCase):
     def test_replies_are_bounded(self):
         complaint = self._complaint()
         messages = len(complaint.message_ids)
+        portal = new_test_user(
+            self.env,
+            login="cmr_cah_writer",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
         for message in ("m" * 6000, "nul\x00"):
             with self.assertRaises(UserError):
-                complaint._cmr_portal_post(self.customer, message)
+                complaint.with_user(portal).sudo().message_post(
+                    body=message,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
         self.assertEqual(len(complaint.message_ids), messages)
