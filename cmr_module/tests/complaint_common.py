@@ -4,6 +4,8 @@ from datetime import datetime
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+
 # Friday 20 November 2026, 16:00 UTC: two working hours left in the week.
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0)
 
@@ -15,7 +17,7 @@ class CmrComplaintCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.company = cls.env.company
         cls.calendar = cls.env["resource.calendar"].create(
             {
