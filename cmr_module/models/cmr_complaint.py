@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -1157,9 +1157,6 @@ class CmrComplaint(models.Model):
         self.ensure_one()
         if not files:
             return self.env["ir.attachment"]
-        # Pending (composer) attachments of the current user: message_post
-        # links them to the complaint and to the message, also for a portal
-        # user (it drops the other attachments a portal user passes it).
         attachments = (
             self.env["ir.attachment"]
             .sudo()
@@ -1169,16 +1166,20 @@ class CmrComplaint(models.Model):
                         "name": filename or self.env._("Attachment"),
                         "raw": content,
                         "mimetype": mimetype or False,
-                        "res_model": "mail.compose.message",
-                        "res_id": 0,
+                        "res_model": self._name,
+                        "res_id": self.id,
                     }
                     for filename, content, mimetype in files
                 ]
             )
         )
         attachments.generate_access_token()
-        # The description is bounded by its field, not as a chatter message.
-        super(CmrComplaint, self.sudo()).message_post(
+        # Posted by the server in the customer's name: the description is
+        # bounded by its field, not as a message the customer types, and the
+        # customer does not follow the complaint.
+        self.with_user(SUPERUSER_ID).with_context(
+            mail_create_nosubscribe=True, mail_post_autofollow=False
+        ).message_post(
             body=description or self.env._("Files attached to the complaint."),
             author_id=partner.id,
             message_type="comment",
