@@ -1,4 +1,5 @@
 from . import charter_portal
 from . import tier_portal
 from . import alliance_portal
+from . import complaint_form
 from . import complaint_portal

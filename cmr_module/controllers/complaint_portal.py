@@ -5,14 +5,17 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.cmr_input_guard import LONG_TEXT_MAX, has_control_characters
+from ..models.cmr_input_guard import TEXT_MAX
+from . import complaint_form
 
 
 class CmrComplaintPortal(CustomerPortal):
-    """Customers file complaints, follow them, reply, confirm or reopen them
-    and rate their handling at /my/complaints."""
+    """Customers file complaints, follow them, write on them (the portal's
+    chatter), confirm or reopen them and rate their handling at
+    /my/complaints. The forms are parsed here (``complaint_form``); the
+    complaint's methods decide."""
 
-    _cmr_complaints_per_page = 20
+    _complaints_per_page = 20
 
     def _prepare_complaints_domain(self, partner):
         """The complaints the portal lists as ``partner``'s own: those of their
@@ -32,17 +35,17 @@ class CmrComplaintPortal(CustomerPortal):
             )
         return values
 
-    def _cmr_complaint_form_values(self, form=None, error=None):
+    def _complaint_form_values(self, form=None, error=None):
         values = self._prepare_portal_layout_values()
         Complaint = request.env["cmr.complaint"]
         partner = request.env.user.partner_id
         values.update(
             page_name="cmr_complaint_new",
-            channels=Complaint._cmr_portal_reply_channels(),
-            categories=request.env["cmr.complaint.category"]._cmr_portal_categories(),
-            sale_orders=Complaint._cmr_portal_sale_orders(partner),
-            invoices=Complaint._cmr_portal_invoices(partner),
-            files_help=Complaint._cmr_portal_files_help(),
+            channels=Complaint._portal_reply_channels(),
+            categories=request.env["cmr.complaint.category"]._portal_categories(),
+            sale_orders=Complaint._portal_sale_orders(partner),
+            invoices=Complaint._portal_invoices(partner),
+            files_help=complaint_form.files_help(request.env),
             form=form or {},
             error=error,
         )
@@ -59,19 +62,19 @@ class CmrComplaintPortal(CustomerPortal):
         Complaint = request.env["cmr.complaint"]
         values = self._prepare_portal_layout_values()
         domain = self._prepare_complaints_domain(request.env.user.partner_id)
-        total = Complaint.search_count(domain)
         pager = portal_pager(
             url="/my/complaints",
-            total=total,
+            total=Complaint.search_count(domain),
             page=page,
-            step=self._cmr_complaints_per_page,
+            step=self._complaints_per_page,
         )
         complaints = Complaint.search(
             domain,
             order="date_received desc, id desc",
-            limit=self._cmr_complaints_per_page,
+            limit=self._complaints_per_page,
             offset=pager["offset"],
         )
+        request.session["my_complaints_history"] = complaints.ids[:100]
         values.update(complaints=complaints, pager=pager, page_name="cmr_complaints")
         return request.render("cmr_module.portal_my_complaints", values)
 
@@ -80,7 +83,7 @@ class CmrComplaintPortal(CustomerPortal):
     )
     def portal_complaint_new(self, **kw):
         return request.render(
-            "cmr_module.portal_complaint_new", self._cmr_complaint_form_values()
+            "cmr_module.portal_complaint_new", self._complaint_form_values()
         )
 
     @http.route(
@@ -89,39 +92,35 @@ class CmrComplaintPortal(CustomerPortal):
     def portal_complaint_file(self, **post):
         # The customer is the logged-in user's partner, never one from the form.
         partner = request.env.user.partner_id
-        # The files go to the model as they are; it checks and attaches them.
-        files = [
-            (upload.filename, upload.read(), upload.mimetype)
-            for upload in request.httprequest.files.getlist("attachments")
-        ]
+        uploads = request.httprequest.files.getlist("attachments")
         post.pop("attachments", None)
         try:
             # Nothing half-written: the complaint, its files and its first
             # message are saved together or not at all.
             with request.env.cr.savepoint():
-                complaint = request.env["cmr.complaint"]._cmr_portal_file(
-                    partner, post, files=files
+                files = complaint_form.check_files(
+                    request.env,
+                    [(up.filename, up.read(), up.mimetype) for up in uploads],
+                )
+                values = complaint_form.complaint_values(request.env, partner, post)
+                complaint = request.env["cmr.complaint"]._create_from_portal(
+                    partner, values, files
                 )
         except (UserError, ValidationError) as error:
-            # The form comes back filled in, without what was refused for
-            # its size or characters.
-            form = {
-                name: value
-                for name, value in post.items()
-                if isinstance(value, str)
-                and len(value) <= LONG_TEXT_MAX
-                and not has_control_characters(value)
-            }
+            # The form comes back filled in, without what was refused.
             return request.render(
                 "cmr_module.portal_complaint_new",
-                self._cmr_complaint_form_values(form=form, error=error.args[0]),
+                self._complaint_form_values(
+                    form=complaint_form.refill_values(post), error=error.args[0]
+                ),
             )
         return request.redirect(complaint.access_url)
 
-    def _cmr_complaint_or_error(self, complaint_id, access_token=None):
+    def _complaint_sudo(self, complaint_id, access_token=None):
         """The complaint as superuser, but on behalf of the logged-in user:
         the environment's user stays who acts (a customer, an employee), so
-        that the model decides by them, not by the superuser."""
+        that the model decides by them, not by the superuser. None when the
+        user may not read it."""
         try:
             complaint_sudo = self._document_check_access(
                 "cmr.complaint", complaint_id, access_token=access_token
@@ -130,18 +129,7 @@ class CmrComplaintPortal(CustomerPortal):
             return None
         return complaint_sudo.with_user(request.env.user).sudo()
 
-    def _cmr_can_act(self, complaint):
-        """Whether the logged-in user may act on the complaint in the portal:
-        its customer or their company's contacts (the portal's own rule).
-        Not whoever holds the link's token, and not staff, who may only see
-        some complaints and work on them in the back office."""
-        user = request.env.user
-        return not user._is_public() and (
-            complaint.partner_id.commercial_partner_id
-            == user.partner_id.commercial_partner_id
-        )
-
-    def _cmr_forbidden(self):
+    def _forbidden(self):
         values = self._prepare_portal_layout_values()
         values.update(
             page_name="cmr_complaints",
@@ -159,29 +147,40 @@ class CmrComplaintPortal(CustomerPortal):
         methods=["GET"],
     )
     def portal_complaint_page(self, complaint_id, access_token=None, **kw):
-        # No error from the query string: our page would show anyone's text.
-        return self._cmr_complaint_page(complaint_id, access_token)
-
-    def _cmr_complaint_page(self, complaint_id, access_token=None, error=None):
-        complaint = self._cmr_complaint_or_error(complaint_id, access_token)
-        if complaint is None:
+        complaint_sudo = self._complaint_sudo(complaint_id, access_token)
+        if complaint_sudo is None:
             return request.redirect("/my")
+        # No error from the query string: our page would show anyone's text.
+        return self._complaint_page(complaint_sudo, access_token)
+
+    def _complaint_page(self, complaint_sudo, access_token=None, error=None):
+        user = request.env.user
+        can_act = complaint_sudo._is_customer_side(user)
         values = self._prepare_portal_layout_values()
         values.update(
-            complaint=complaint,
-            messages=complaint._cmr_portal_messages(),
-            documents=complaint._cmr_portal_documents(request.env.user),
-            attachments=complaint._cmr_portal_attachments(),
-            rated=complaint._cmr_rated(),
-            can_act=self._cmr_can_act(complaint),
-            can_rate=complaint.partner_id == request.env.user.partner_id,
+            complaint=complaint_sudo,
+            documents=complaint_sudo._portal_documents(user),
+            attachments=complaint_sudo._portal_attachments(),
+            rated=complaint_sudo._is_rated(),
+            can_act=can_act,
+            can_rate=complaint_sudo.partner_id == user.partner_id,
             page_name="cmr_complaint",
-            error=error,
         )
+        values = self._get_page_view_values(
+            complaint_sudo, access_token, values, "my_complaints_history", False
+        )
+        # Odoo's chatter: its customer (and their company's contacts) write
+        # with the complaint's token, checked again by the complaint when
+        # they post; whoever else holds a link only reads.
+        values["token"] = (
+            complaint_sudo._portal_ensure_token() if can_act else access_token
+        )
+        values["disable_composer"] = not can_act or complaint_sudo.state == "closed"
+        values["error"] = error
         return request.render("cmr_module.portal_complaint_page", values)
 
     @http.route(
-        "/my/complaints/<int:complaint_id>/<any(reply,confirm,reopen,rate):action>",
+        "/my/complaints/<int:complaint_id>/<any(confirm,reopen,rate):action>",
         type="http",
         auth="user",
         website=True,
@@ -190,33 +189,32 @@ class CmrComplaintPortal(CustomerPortal):
     def portal_complaint_act(self, complaint_id, action, access_token=None, **post):
         # A link's token only lets its holder read: acting is for the
         # complaint's customer and their company's contacts.
-        complaint = self._cmr_complaint_or_error(complaint_id)
-        if complaint is None or not self._cmr_can_act(complaint):
-            return self._cmr_forbidden()
+        complaint_sudo = self._complaint_sudo(complaint_id)
+        if complaint_sudo is None or not complaint_sudo._is_customer_side(
+            request.env.user
+        ):
+            return self._forbidden()
         partner = request.env.user.partner_id
         try:
             # Nothing half-written: a reopening's message and its stage
             # change are saved together or not at all.
             with request.env.cr.savepoint():
-                self._cmr_complaint_act(complaint, action, partner, post)
+                self._complaint_act(complaint_sudo, action, partner, post)
         except (UserError, ValidationError) as error:
-            return self._cmr_complaint_page(
-                complaint_id, access_token=access_token, error=error.args[0]
+            return self._complaint_page(
+                complaint_sudo, access_token=access_token, error=error.args[0]
             )
-        return request.redirect(complaint.access_url)
+        return request.redirect(complaint_sudo.access_url)
 
-    def _cmr_complaint_act(self, complaint, action, partner, post):
+    def _complaint_act(self, complaint_sudo, action, partner, post):
         """Hand the form's clean values to the complaint's methods."""
-        if action == "reply":
-            complaint._cmr_portal_post(partner, post.get("message"))
-        elif action == "confirm":
-            complaint.action_confirm()
+        env = request.env
+        if action == "confirm":
+            complaint_sudo.action_confirm()
         elif action == "reopen":
-            complaint._cmr_portal_post(partner, post.get("message"))
-            complaint.action_reopen()
+            message = complaint_form.message_text(env, post.get("message"), TEXT_MAX)
+            complaint_sudo._post_from_portal(partner, message)
+            complaint_sudo.action_reopen()
         else:
-            rate = str(post.get("rate") or "").strip()
-            # Only "1" to "5": int() would also take "٤" or "+5".
-            if rate not in ("1", "2", "3", "4", "5"):
-                raise UserError(request.env._("Rate the handling from 1 to 5."))
-            complaint._cmr_rate(partner, int(rate), post.get("feedback") or None)
+            rate, feedback = complaint_form.rating_values(env, post)
+            complaint_sudo._rate(partner, rate, feedback)

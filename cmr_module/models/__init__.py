@@ -1,5 +1,6 @@
 from . import cmr_input_guard
 from . import cmr_append_only_mixin
+from . import cmr_workflow_guard_mixin
 from . import cmr_code_mixin
 from . import cmr_charter_mixin
 from . import cmr_interest

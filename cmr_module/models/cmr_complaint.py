@@ -1,13 +1,19 @@
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .cmr_complaint_selections import (
+    CHANNELS_RECEIVED,
+    FACTOR_TYPES,
+    OPEN_STATES,
+    PRIORITIES,
+    STATES,
+)
 from .cmr_input_guard import (
     CONTROL_CHARACTERS,
     LONG_TEXT_MAX,
@@ -16,51 +22,57 @@ from .cmr_input_guard import (
     has_control_characters,
 )
 
-CHANNELS_RECEIVED = [
-    ("phone", "Phone"),
-    ("email", "E-mail"),
-    ("portal", "Portal"),
-    ("counter", "Counter"),
-    ("visit", "Visit"),
-    ("wechat", "WeChat"),
-]
-FACTOR_TYPES = [
-    ("basic", "Basic"),
-    ("value", "Value"),
-    ("dissatisfaction", "Dissatisfaction"),
-    ("secondary", "Secondary"),
-]
-STATES = [
-    ("new", "New"),
-    ("acknowledged", "Acknowledged"),
-    ("in_progress", "In Progress"),
-    ("reopened", "Reopened"),
-    ("answered", "Answered"),
-    ("closed", "Closed"),
-]
-OPEN_STATES = ("new", "acknowledged", "in_progress", "reopened")
 # Set by the complaint's workflow only (buttons, scheduled actions), never
 # by a plain write: the owner, the stage and what the KPIs are made of.
-WORKFLOW_FIELDS = {
-    "user_id",
-    "state",
-    "handover_user_id",
-    "acknowledge_date",
-    "answer_date",
-    "close_date",
-    "reopen_date",
-    "reopen_count",
-    "timeliness",
-    "reminded_deadline",
-    "escalated_deadline",
-    "breached",
-    "breach_date",
-    "breach_count",
-    "ack_deadline",
-    "reply_deadline",
-    "sla_id",
-    "closing_rating_id",
-}
+WORKFLOW_FIELDS = frozenset(
+    {
+        "user_id",
+        "state",
+        "handover_user_id",
+        "acknowledge_date",
+        "answer_date",
+        "close_date",
+        "reopen_date",
+        "reopen_count",
+        "timeliness",
+        "reminded_deadline",
+        "escalated_deadline",
+        "breached",
+        "breach_date",
+        "breach_count",
+        "ack_deadline",
+        "reply_deadline",
+        "sla_id",
+        "closing_rating_id",
+    }
+)
+
+
+def check_customer_text(env, text, limit, length=None):
+    """Refuse, with a translated UserError, a text a customer typed that is
+    longer than ``limit`` (``length`` characters as shown, ``text``'s own
+    length by default) or holds control characters (the portal's forms and
+    chatter, the rating page's feedback)."""
+    length = len(text) if length is None else length
+    if has_control_characters(text):
+        raise UserError(
+            env._("Your text contains control characters: remove them and try again.")
+        )
+    # What the browser sent was not UTF-8: werkzeug replaced it.
+    if "\ufffd" in text:
+        raise UserError(
+            env._("Your text contains characters we could not read: type it again.")
+        )
+    if length > limit:
+        raise UserError(
+            env._(
+                "Your text is too long: %(length)s characters, at most %(limit)s.",
+                length=length,
+                limit=limit,
+            )
+        )
+
+
 # Internal to the complaint desk: the portal shows none of these, so a portal
 # user cannot read them over RPC either.
 STAFF = "cmr_module.group_cmr_user"
@@ -82,16 +94,16 @@ class CmrComplaint(models.Model):
         "rating.mixin",
         "mail.activity.mixin",
         "cmr.input.guard",
+        "cmr.workflow.guard.mixin",
     ]
     # Without the staff-only priority and deadline, so that a portal user's
     # search keeps its default order; the desk's views sort by them.
     _order = "date_received desc, id desc"
     _check_company_auto = True
+    _workflow_fields = WORKFLOW_FIELDS
     # Portal filing: how many of the customer's latest orders and invoices
-    # are offered; how many files, and how large, a complaint takes.
-    _cmr_portal_documents_limit = 50
-    _cmr_portal_max_files = 5
-    _cmr_portal_max_file_size = 10 * 1024 * 1024
+    # are offered.
+    _portal_documents_limit = 50
     _input_text_limits = {
         "name": NAME_MAX,
         "subject": NAME_MAX,
@@ -140,7 +152,7 @@ class CmrComplaint(models.Model):
         "waiting); secondary: side services around the product.",
     )
     priority = fields.Selection(
-        [("0", "Normal"), ("1", "High"), ("2", "Urgent")],
+        PRIORITIES,
         default="0",
         index=True,
         groups=STAFF,
@@ -335,17 +347,36 @@ class CmrComplaint(models.Model):
         help="100 when the last answer left by the reply deadline, 0 when late.",
         groups="cmr_module.group_cmr_user",
     )
-    reopen_rate = fields.Float(
-        string="Reopened (%)",
-        compute="_compute_reopen_rate",
-        store=True,
-        aggregator="avg",
-        groups="cmr_module.group_cmr_user",
+
+    can_edit = fields.Boolean(
+        compute="_compute_can_edit",
+        help="Whether you may change the complaint: its owner, helpers and "
+        "team, and managers; other agents only read it.",
+        groups=STAFF,
+    )
+
+    show_breached = fields.Boolean(
+        compute="_compute_show_breached",
+        help="Breached, as the lists show it: always off for whoever may not "
+        "read breaches (the portal).",
     )
 
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+    @api.depends_context("uid")
+    def _compute_show_breached(self):
+        staff = self.env.user.has_group(STAFF)
+        for complaint in self:
+            complaint.show_breached = staff and complaint.sudo().breached
+
+    @api.depends_context("uid")
+    def _compute_can_edit(self):
+        saved = self.filtered("id")
+        editable = saved._filtered_access("write")
+        for complaint in self:
+            complaint.can_edit = complaint in editable or complaint not in saved
+
     @api.model
     def _group_expand_state(self, states, domain):
         return [key for key, _label in STATES]
@@ -364,11 +395,6 @@ class CmrComplaint(models.Model):
                 for line in complaint.compensation_ids
                 if line.state == "granted"
             )
-
-    @api.depends("reopen_count")
-    def _compute_reopen_rate(self):
-        for complaint in self:
-            complaint.reopen_rate = 100.0 if complaint.reopen_count else 0.0
 
     @api.depends(
         "date_received",
@@ -391,11 +417,11 @@ class CmrComplaint(models.Model):
             tiers = {partner.id: partner.cmr_tier_id for partner in partners}
             for complaint in complaints:
                 tier = tiers.get(complaint.partner_id.id, self.env["cmr.tier"])
-                sla = policies._cmr_best(tier, complaint.category_id)
+                sla = policies._best_for(tier, complaint.category_id)
                 complaint.sla_id = sla
                 start = complaint.date_received or fields.Datetime.now()
                 if sla:
-                    calendar = sla._cmr_calendar()
+                    calendar = sla._working_calendar()
                     ack = calendar.plan_hours(
                         sla.first_response_hours, start, compute_leaves=True
                     )
@@ -489,11 +515,10 @@ class CmrComplaint(models.Model):
             complaint.message_subscribe(partner_ids=complaint.user_id.partner_id.ids)
         return complaints
 
-    def write(self, vals):
-        # Only the workflow writes these, as superuser with its context key:
-        # a client can send a context, never superuser rights.
-        internal = self.env.su and self.env.context.get("cmr_workflow")
-        if "user_id" in vals and not internal:
+    def _check_workflow_write(self, vals):
+        # The owner, the stage and what the KPIs are made of: each refusal
+        # says what to do instead.
+        if "user_id" in vals:
             if any(complaint.user_id for complaint in self):
                 raise UserError(
                     self.env._(
@@ -509,21 +534,19 @@ class CmrComplaint(models.Model):
                     "acknowledges it."
                 )
             )
-        if "state" in vals and not internal:
+        if "state" in vals:
             raise UserError(
                 self.env._("Use the buttons of the complaint to change its stage.")
             )
-        if WORKFLOW_FIELDS.intersection(vals) and not internal:
+        if self._workflow_fields.intersection(vals):
             raise UserError(
                 self.env._(
                     "Deadlines, breaches and answer dates are kept by the "
                     "complaint's workflow; they cannot be changed by hand."
                 )
             )
-        if (
-            "date_received" in vals
-            and not internal
-            and any(complaint.state != "new" for complaint in self)
+        if "date_received" in vals and any(
+            complaint.state != "new" for complaint in self
         ):
             raise UserError(
                 self.env._(
@@ -531,11 +554,6 @@ class CmrComplaint(models.Model):
                     "its deadlines count from it."
                 )
             )
-        return super().write(vals)
-
-    def _cmr_workflow_write(self, vals):
-        """Write fields of the workflow, after the caller's checks."""
-        return self.sudo().with_context(cmr_workflow=True).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_recorded(self):
@@ -585,25 +603,57 @@ class CmrComplaint(models.Model):
         ).message_new(msg_dict, custom_values=values)
 
     def message_post(self, **kwargs):
-        # Mail from the customer (a new complaint or a reply) does not make
-        # them a follower: what we send them goes through the contact gate.
+        # Mail from the customer (a new complaint or a reply) and their posts
+        # in the portal's chatter do not make them a follower: what we send
+        # them goes through the contact gate.
         thread = self
-        if self.env.context.get("from_alias"):
-            thread = self.with_context(mail_create_nosubscribe=True)
+        customer = not self.env.user._is_internal()
+        if self.env.context.get("from_alias") or customer:
+            thread = self.with_context(
+                mail_create_nosubscribe=True, mail_post_autofollow=False
+            )
+        if customer:
+            # Messages are not bounded by the complaint's fields: bound what
+            # the customer writes here (the portal's chatter posts as them).
+            body = kwargs.get("body") or ""
+            shown = body.striptags() if isinstance(body, Markup) else str(body)
+            check_customer_text(self.env, str(body), TEXT_MAX, length=len(shown))
         return super(CmrComplaint, thread).message_post(**kwargs)
+
+    @api.model
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        """Reading with a link's token is for whoever holds it; writing in
+        the chatter without the write access of staff is for the complaint's
+        customer and their company's contacts only."""
+        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        if not thread or mode == "read" or thread.sudo(False).has_access(mode):
+            return thread
+        if thread._is_customer_side(self.env.user):
+            return thread
+        return self.browse()
+
+    def _is_customer_side(self, user):
+        """Whether ``user`` acts on the complaint as its customer: the
+        customer or a contact of their company, logged in. Not whoever holds
+        the link's token, and not staff, who may only see some complaints and
+        work on them in the back office."""
+        self.ensure_one()
+        return (
+            user.share
+            and not user._is_public()
+            and self.sudo().partner_id.commercial_partner_id
+            == user.partner_id.commercial_partner_id
+        )
 
     # ------------------------------------------------------------------
     # Stage changes
     # ------------------------------------------------------------------
-    def _cmr_set_state(self, state, **values):
-        return self._cmr_workflow_write(dict(values, state=state))
-
-    def _cmr_check_owner(self):
+    def _check_owner(self):
         """Only the owner, a helper or a manager may move the complaint."""
         if self.env.su or self.env.user.has_group("cmr_module.group_cmr_manager"):
             return
         for complaint in self:
-            if self.env.user not in complaint._cmr_helping_users():
+            if self.env.user not in complaint._helping_users():
                 raise AccessError(
                     self.env._(
                         "Only the owner of %(complaint)s, their helpers or a "
@@ -612,7 +662,7 @@ class CmrComplaint(models.Model):
                     )
                 )
 
-    def _cmr_flag_late(self):
+    def _flag_late(self):
         """Deadlines missed since the last escalation run count as breaches
         (the complaint is being dealt with now: no escalation)."""
         now = fields.Datetime.now()
@@ -622,7 +672,7 @@ class CmrComplaint(models.Model):
                 and complaint.deadline < now
                 and complaint.escalated_deadline != complaint.deadline
             ):
-                complaint._cmr_workflow_write(
+                complaint._workflow_write(
                     {
                         "breached": True,
                         "breach_date": complaint.breach_date or now,
@@ -631,7 +681,7 @@ class CmrComplaint(models.Model):
                     }
                 )
 
-    def _cmr_helping_users(self):
+    def _helping_users(self):
         """The owner and whoever helps: helpers, the team and its leader."""
         self.ensure_one()
         team = self.sudo().team_id
@@ -647,22 +697,22 @@ class CmrComplaint(models.Model):
             raise AccessError(
                 self.env._("Only customer-service staff can take a complaint.")
             )
-        (self - unowned)._cmr_check_owner()
-        self._cmr_flag_late()
+        (self - unowned)._check_owner()
+        self._flag_late()
         now = fields.Datetime.now()
         if unowned:
-            unowned._cmr_workflow_write({"user_id": user.id})
+            unowned._workflow_write({"user_id": user.id})
             for complaint in unowned.filtered(lambda c: not c.team_id):
                 complaint.team_id = user.sale_team_id
             unowned.message_subscribe(partner_ids=user.partner_id.ids)
-        self._cmr_set_state("acknowledged", acknowledge_date=now)
+        self._set_state("acknowledged", acknowledge_date=now)
         for complaint in self:
             complaint.message_post(
                 body=self.env._(
                     "We have received your complaint; %(owner)s is in charge of "
                     "it and will answer by %(deadline)s.",
                     owner=complaint.user_id.name,
-                    deadline=complaint._cmr_format_datetime(complaint.reply_deadline),
+                    deadline=complaint._format_datetime(complaint.reply_deadline),
                 ),
                 subtype_xmlid="mail.mt_comment",
             )
@@ -673,8 +723,8 @@ class CmrComplaint(models.Model):
             raise UserError(
                 self.env._("Only acknowledged or reopened complaints can be started.")
             )
-        self._cmr_check_owner()
-        self._cmr_set_state("in_progress")
+        self._check_owner()
+        self._set_state("in_progress")
         return True
 
     def action_answer(self):
@@ -694,15 +744,15 @@ class CmrComplaint(models.Model):
                         complaint=complaint.name,
                     )
                 )
-        self._cmr_check_owner()
-        self._cmr_flag_late()
+        self._check_owner()
+        self._flag_late()
         now = fields.Datetime.now()
         on_time = self.filtered(
             lambda c: not c.reply_deadline or now <= c.reply_deadline
         )
-        on_time._cmr_set_state("answered", answer_date=now, timeliness=100.0)
-        (self - on_time)._cmr_set_state("answered", answer_date=now, timeliness=0.0)
-        self._cmr_send_reply()
+        on_time._set_state("answered", answer_date=now, timeliness=100.0)
+        (self - on_time)._set_state("answered", answer_date=now, timeliness=0.0)
+        self._send_reply()
         # The deadline's reminders and escalations are dealt with.
         self.activity_feedback(
             [
@@ -717,7 +767,7 @@ class CmrComplaint(models.Model):
         """The customer is satisfied with the answer: close."""
         if any(c.state != "answered" for c in self):
             raise UserError(self.env._("Only answered complaints can be confirmed."))
-        self._cmr_set_state("closed", close_date=fields.Datetime.now())
+        self._set_state("closed", close_date=fields.Datetime.now())
         for complaint in self:
             complaint.message_post(
                 body=self.env._("The customer confirmed the answer; complaint closed."),
@@ -728,16 +778,16 @@ class CmrComplaint(models.Model):
             # portal the customer rates on the complaint's page (the portal
             # acts as superuser on behalf of the logged-in customer, who stays
             # the environment's user).
-            self._cmr_request_rating()
+            self._request_rating()
         return True
 
-    def _cmr_rated(self):
+    def _is_rated(self):
         """Rated since it was last closed (a reopened complaint is rated
         again)."""
         self.ensure_one()
         return bool(self.sudo().closing_rating_id)
 
-    def _cmr_lock(self):
+    def _lock_for_update(self):
         """Lock the complaints' rows until the transaction ends, before
         reading what concurrent requests may change (its rating, what was
         granted on it): a second request waits, and is retried when the first
@@ -751,7 +801,7 @@ class CmrComplaint(models.Model):
             )
         self.invalidate_recordset()
 
-    def _cmr_request_rating(self):
+    def _request_rating(self):
         """Ask each customer, on the channel they chose and through the
         contact gate, to rate the handling on Odoo's rating page (no login
         needed): one contact per complaint, sent by channel in batches."""
@@ -763,7 +813,7 @@ class CmrComplaint(models.Model):
             (3, self.env._("Okay")),
             (1, self.env._("Dissatisfied")),
         )
-        tokens = self.sudo()._cmr_rating_tokens()
+        tokens = self.sudo()._rating_tokens()
         pending = self.sudo()
         while pending:
             # One complaint per customer and channel in each batch: the
@@ -814,7 +864,7 @@ class CmrComplaint(models.Model):
                 )
         return True
 
-    def _cmr_rating_tokens(self):
+    def _rating_tokens(self):
         """{complaint id: access token} of an open rating request for each
         complaint's customer: the existing ones reused, the missing ones
         created in one batch (what ``_rating_get_access_token`` does one
@@ -858,7 +908,7 @@ class CmrComplaint(models.Model):
             )
         now = fields.Datetime.now()
         for complaint in self:
-            complaint._cmr_set_state(
+            complaint._set_state(
                 "reopened",
                 reopen_count=complaint.reopen_count + 1,
                 reopen_date=now,
@@ -871,7 +921,7 @@ class CmrComplaint(models.Model):
             )
         return True
 
-    def _cmr_rate(self, partner, rate, feedback=None):
+    def _rate(self, partner, rate, feedback=None):
         """``partner`` rates the handling of their closed complaint: only the
         complaint's customer, once per closing. (The rating link sent to them
         goes through ``rating_apply`` too.)"""
@@ -887,11 +937,11 @@ class CmrComplaint(models.Model):
             raise UserError(self.env._("Rate the handling from 1 to 5."))
         self.check_access("read")
         complaint = self.sudo()
-        complaint._cmr_check_rateable()
+        complaint._check_rateable()
         token = complaint._rating_get_access_token(complaint.partner_id)
         return complaint.rating_apply(rate, token=token, feedback=feedback)
 
-    def _cmr_check_rateable(self, rating=None):
+    def _check_rateable(self, rating=None):
         """Closed and not rated since, except by ``rating`` itself (the
         customer changing their rating or adding feedback)."""
         self.ensure_one()
@@ -927,9 +977,9 @@ class CmrComplaint(models.Model):
                 .search([("access_token", "=", token)], limit=1)
             )
         if feedback:
-            self._cmr_check_portal_text(feedback, TEXT_MAX)
-        self._cmr_lock()
-        self._cmr_check_rateable(rating)
+            check_customer_text(self.env, feedback, TEXT_MAX)
+        self._lock_for_update()
+        self._check_rateable(rating)
         rating = super().rating_apply(
             rate,
             rating=rating,
@@ -938,7 +988,7 @@ class CmrComplaint(models.Model):
             notify_delay_send=notify_delay_send,
         )
         if self.sudo().closing_rating_id != rating:
-            self._cmr_workflow_write({"closing_rating_id": rating.id})
+            self._workflow_write({"closing_rating_id": rating.id})
         return rating
 
     # ------------------------------------------------------------------
@@ -958,7 +1008,7 @@ class CmrComplaint(models.Model):
     # ------------------------------------------------------------------
     # Replies and notices
     # ------------------------------------------------------------------
-    def _cmr_format_datetime(self, value):
+    def _format_datetime(self, value):
         if not value:
             return self.env._("the time agreed")
         tz = self.partner_id.tz or self.env.user.tz or "UTC"
@@ -966,7 +1016,7 @@ class CmrComplaint(models.Model):
             fields.Datetime.context_timestamp(self.with_context(tz=tz), value)
         )[:16]
 
-    def _cmr_send_reply(self):
+    def _send_reply(self):
         """Send the answer on the channel the customer chose.
 
         The contact gate may not refuse it: the customer asked for this reply
@@ -1017,7 +1067,7 @@ class CmrComplaint(models.Model):
             )
         return contacts
 
-    def _cmr_notify_new_owner(self):
+    def _notify_new_owner(self):
         """Tell the customer who now owns their complaint, through the gate."""
         topic = self.env.ref(
             "cmr_module.cmr_topic_relationship", raise_if_not_found=False
@@ -1046,17 +1096,17 @@ class CmrComplaint(models.Model):
     # Portal
     # ------------------------------------------------------------------
     @api.model
-    def _cmr_portal_reply_channels(self):
+    def _portal_reply_channels(self):
         """The channels a customer may choose for the answer."""
         return self.env["cmr.channel"].sudo().search([("code", "!=", "post")])
 
     @api.model
-    def _cmr_portal_company(self, partner):
+    def _portal_company(self, partner):
         """The company a complaint filed in the portal by ``partner`` goes to."""
         return partner.company_id or self.env.company
 
     @api.model
-    def _cmr_portal_sale_orders(self, partner):
+    def _portal_sale_orders(self, partner):
         """The sale orders ``partner`` may link to a complaint in the portal:
         the confirmed orders of their company (commercial partner) in the
         complaint's company, the most recent first (read as superuser, a
@@ -1068,15 +1118,15 @@ class CmrComplaint(models.Model):
                 [
                     ("state", "=", "sale"),
                     ("partner_id", "child_of", partner.commercial_partner_id.id),
-                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                    ("company_id", "=", self._portal_company(partner).id),
                 ],
                 order="date_order desc, id desc",
-                limit=self._cmr_portal_documents_limit,
+                limit=self._portal_documents_limit,
             )
         )
 
     @api.model
-    def _cmr_portal_invoices(self, partner):
+    def _portal_invoices(self, partner):
         """The invoices and credit notes ``partner`` may link to a complaint in
         the portal: the posted ones of their company (commercial partner) in
         the complaint's company, the most recent first."""
@@ -1092,71 +1142,14 @@ class CmrComplaint(models.Model):
                         "=",
                         partner.commercial_partner_id.id,
                     ),
-                    ("company_id", "=", self._cmr_portal_company(partner).id),
+                    ("company_id", "=", self._portal_company(partner).id),
                 ],
                 order="invoice_date desc, id desc",
-                limit=self._cmr_portal_documents_limit,
+                limit=self._portal_documents_limit,
             )
         )
 
-    @api.model
-    def _cmr_portal_pick(self, offered, value, error):
-        """The record of ``offered`` whose id the form sent as ``value``,
-        never a record browsed by the id: empty when nothing was sent,
-        ``error`` (a UserError) when the id is not one of those offered."""
-        value = str(value or "").strip()
-        if not value:
-            return offered.browse()
-        picked = offered.filtered(lambda record: str(record.id) == value)
-        if not picked:
-            raise UserError(error)
-        return picked
-
-    @api.model
-    def _cmr_portal_check_files(self, files):
-        """The (filename, content, mimetype) tuples worth attaching: empty
-        files are dropped; too many or too large files raise a translated
-        UserError."""
-        files = [
-            (filename, content, mimetype)
-            for filename, content, mimetype in files or []
-            if content
-        ]
-        if len(files) > self._cmr_portal_max_files:
-            raise UserError(
-                self.env._(
-                    "Attach at most %(count)s files to a complaint.",
-                    count=self._cmr_portal_max_files,
-                )
-            )
-        max_size = self._cmr_portal_max_file_size
-        # Formatted outside the translated call: the term extractor evaluates
-        # its arguments.
-        size_mb = f"{max_size / 1024 / 1024:g}"
-        for filename, content, _mimetype in files:
-            self._cmr_check_portal_text(filename or "", NAME_MAX)
-            if len(content) > max_size:
-                raise UserError(
-                    self.env._(
-                        "The file %(name)s is larger than %(size)s MB: attach "
-                        "a smaller one.",
-                        name=filename,
-                        size=size_mb,
-                    )
-                )
-        return files
-
-    @api.model
-    def _cmr_portal_files_help(self):
-        """The filing form's hint on how many files, and how large."""
-        size_mb = f"{self._cmr_portal_max_file_size / 1024 / 1024:g}"
-        return self.env._(
-            "Up to %(count)s files of %(size)s MB each.",
-            count=self._cmr_portal_max_files,
-            size=size_mb,
-        )
-
-    def _cmr_portal_attach(self, partner, files, description=False):
+    def _portal_attach(self, partner, files, description=False):
         """Attach the customer's files to the complaint and post them, with
         the description, as the customer's message in the chatter. The files
         get an access token: the complaint's page links them to its
@@ -1164,9 +1157,6 @@ class CmrComplaint(models.Model):
         self.ensure_one()
         if not files:
             return self.env["ir.attachment"]
-        # Pending (composer) attachments of the current user: message_post
-        # links them to the complaint and to the message, also for a portal
-        # user (it drops the other attachments a portal user passes it).
         attachments = (
             self.env["ir.attachment"]
             .sudo()
@@ -1176,15 +1166,20 @@ class CmrComplaint(models.Model):
                         "name": filename or self.env._("Attachment"),
                         "raw": content,
                         "mimetype": mimetype or False,
-                        "res_model": "mail.compose.message",
-                        "res_id": 0,
+                        "res_model": self._name,
+                        "res_id": self.id,
                     }
                     for filename, content, mimetype in files
                 ]
             )
         )
         attachments.generate_access_token()
-        self.sudo().message_post(
+        # Posted by the server in the customer's name: the description is
+        # bounded by its field, not as a message the customer types, and the
+        # customer does not follow the complaint.
+        self.with_user(SUPERUSER_ID).with_context(
+            mail_create_nosubscribe=True, mail_post_autofollow=False
+        ).message_post(
             body=description or self.env._("Files attached to the complaint."),
             author_id=partner.id,
             message_type="comment",
@@ -1194,48 +1189,13 @@ class CmrComplaint(models.Model):
         return attachments
 
     @api.model
-    def _cmr_portal_file(self, partner, form, files=None):
-        """File the complaint ``partner`` sends from the portal: unowned until
-        an employee acknowledges it. ``files`` are (filename, content bytes,
-        mimetype) tuples to attach. Raises a translated UserError on bad
-        input; nothing is saved then."""
-        for value in form.values():
-            if isinstance(value, str):
-                # Choices and dates are short; subject and description have
-                # their own bounds below and in the model.
-                self._cmr_check_portal_text(value, LONG_TEXT_MAX)
-        subject = (form.get("subject") or "").strip()
-        if not subject:
-            raise UserError(
-                self.env._("Say in a few words what the complaint is about.")
-            )
-        code = (form.get("reply_channel") or "").strip()
-        channel = self._cmr_portal_reply_channels().filtered(lambda c: c.code == code)
-        if not channel:
-            raise UserError(
-                self.env._(
-                    "Unknown reply channel %(channel)r: choose one of the list.",
-                    channel=code,
-                )
-            )
-        reply_by = self._cmr_parse_local_datetime(form.get("reply_by"), partner)
-        category = self._cmr_portal_pick(
-            self.env["cmr.complaint.category"]._cmr_portal_categories(),
-            form.get("category_id"),
-            self.env._("Unknown complaint category."),
-        )
-        order = self._cmr_portal_pick(
-            self._cmr_portal_sale_orders(partner),
-            form.get("sale_order_id"),
-            self.env._("Unknown sales order: choose one of your orders in the list."),
-        )
-        invoice = self._cmr_portal_pick(
-            self._cmr_portal_invoices(partner),
-            form.get("invoice_id"),
-            self.env._("Unknown invoice: choose one of your invoices in the list."),
-        )
-        files = self._cmr_portal_check_files(files)
-        description = (form.get("description") or "").strip()
+    def _create_from_portal(self, partner, values, files=None):
+        """File the complaint ``partner`` sends from the portal, with the
+        form's clean ``values`` (subject, reply channel and time, category,
+        order, invoice, description) and ``files`` ((filename, content bytes,
+        mimetype) tuples) to attach: unowned until an employee acknowledges
+        it, in the customer's company, its factor type the category's."""
+        category = self.env["cmr.complaint.category"].browse(values.get("category_id"))
         # The customer does not follow the complaint: what we send them goes
         # through the contact gate, on the channel they chose.
         complaint = (
@@ -1243,56 +1203,20 @@ class CmrComplaint(models.Model):
             .with_context(cmr_complaint_unowned=True, mail_create_nosubscribe=True)
             .create(
                 {
-                    "subject": subject,
+                    **values,
                     "partner_id": partner.id,
-                    "company_id": self._cmr_portal_company(partner).id,
+                    "company_id": self._portal_company(partner).id,
                     "channel_received": "portal",
-                    "reply_channel_id": channel.id,
-                    "reply_by": reply_by,
-                    "category_id": category.id,
-                    "factor_type": category.default_factor_type,
-                    "sale_order_id": order.id,
-                    "invoice_id": invoice.id,
-                    "description": Markup("<p>%s</p>") % description
-                    if description
-                    else False,
+                    "factor_type": category.sudo().default_factor_type,
                 }
             )
         )
-        complaint._cmr_portal_attach(partner, files, complaint.description)
+        complaint._portal_attach(partner, files, complaint.description)
         return complaint
 
-    @api.model
-    def _cmr_parse_local_datetime(self, value, partner):
-        """``YYYY-MM-DDTHH:MM`` in the customer's time zone → naive UTC."""
-        if not value:
-            return False
-        try:
-            local = datetime.strptime(value.strip()[:16], "%Y-%m-%dT%H:%M")
-        except ValueError as error:
-            raise UserError(
-                self.env._("%(value)r is not a date and time.", value=value)
-            ) from error
-        tz = pytz.timezone(partner.tz or self.env.user.tz or "UTC")
-        moment = tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
-        if moment < fields.Datetime.now():
-            raise UserError(
-                self.env._(
-                    "The reply-by time %(moment)s is in the past: choose a time "
-                    "to come.",
-                    moment=value,
-                )
-            )
-        return moment
-
-    def _cmr_portal_post(self, partner, message):
-        """The customer writes on their complaint."""
+    def _post_from_portal(self, partner, message):
+        """``partner`` writes ``message`` (plain text) on their complaint."""
         self.ensure_one()
-        message = (message or "").strip()
-        if not message:
-            raise UserError(self.env._("Write a message first."))
-        # Messages are not bounded by the complaint's fields: bound them here.
-        self._cmr_check_portal_text(message, TEXT_MAX)
         return self.sudo().message_post(
             body=Markup("<p>%s</p>") % message,
             author_id=partner.id,
@@ -1300,33 +1224,7 @@ class CmrComplaint(models.Model):
             subtype_xmlid="mail.mt_comment",
         )
 
-    @api.model
-    def _cmr_check_portal_text(self, text, limit):
-        """Refuse, with a translated UserError, a text the customer typed that
-        is longer than ``limit`` or holds control characters."""
-        if has_control_characters(text):
-            raise UserError(
-                self.env._(
-                    "Your text contains control characters: remove them and try again."
-                )
-            )
-        # What the browser sent was not UTF-8: werkzeug replaced it.
-        if "\ufffd" in text:
-            raise UserError(
-                self.env._(
-                    "Your text contains characters we could not read: type it again."
-                )
-            )
-        if len(text) > limit:
-            raise UserError(
-                self.env._(
-                    "Your text is too long: %(length)s characters, at most %(limit)s.",
-                    length=len(text),
-                    limit=limit,
-                )
-            )
-
-    def _cmr_portal_documents(self, user):
+    def _portal_documents(self, user):
         """The order and invoice the complaint is about, for its portal page
         seen by ``user``: dicts of label, reference and the document's own
         portal page (False when ``user`` cannot open it). The portal reads the
@@ -1347,134 +1245,40 @@ class CmrComplaint(models.Model):
             )
         return documents
 
-    def _cmr_portal_attachments(self):
+    def _portal_attachments(self):
         """The files the customer may download: those of the messages they
         see (never an internal note's), each with its access token."""
         self.ensure_one()
-        attachments = self._cmr_portal_messages().attachment_ids.sorted("id")
+        messages = self.sudo().message_ids.filtered(
+            lambda m: (
+                m.message_type == "comment"
+                and m.subtype_id == self.env.ref("mail.mt_comment")
+            )
+        )
+        attachments = messages.attachment_ids.sorted("id")
         attachments.filtered(lambda a: not a.access_token).generate_access_token()
         return attachments
-
-    def _cmr_portal_messages(self):
-        """The messages the customer may see: no internal notes."""
-        self.ensure_one()
-        return (
-            self.sudo()
-            .message_ids.filtered(
-                lambda m: (
-                    m.message_type == "comment"
-                    and m.subtype_id == self.env.ref("mail.mt_comment")
-                )
-            )
-            .sorted("id")
-        )
 
     # ------------------------------------------------------------------
     # Demo
     # ------------------------------------------------------------------
-    @api.model
-    def _cmr_load_demo_complaints(self):
-        """Demo data only: the complaints the README walks through."""
-        ref = self.env.ref
-        now = fields.Datetime.now()
-        agent = ref("cmr_module.cmr_user_agent_li")
-        admin = ref("base.user_admin")
-        wang = ref("cmr_module.cmr_partner_wang_ming")
-        invoice = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", wang.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-            ],
-            order="invoice_date desc, id desc",
-            limit=1,
-        )
-        wechat = ref("cmr_module.cmr_channel_wechat")
-        phone = ref("cmr_module.cmr_channel_phone")
-        email = ref("cmr_module.cmr_channel_email")
-        bill, attitude, late, handed = self.create(
-            [
-                {
-                    "subject": "Charged twice on the last gas bill",
-                    "partner_id": wang.id,
-                    "invoice_id": invoice.id,
-                    "category_id": ref("cmr_module.cmr_complaint_category_billing").id,
-                    "factor_type": "value",
-                    "priority": "1",
-                    "channel_received": "phone",
-                    "reply_channel_id": wechat.id,
-                    "reply_by": now + timedelta(days=3),
-                    "user_id": agent.id,
-                    "description": Markup(
-                        "<p>The November bill lists the same delivery twice.</p>"
-                    ),
-                },
-                {
-                    "subject": "The counter clerk was rude",
-                    "partner_id": ref("cmr_module.cmr_partner_li_na").id,
-                    "category_id": ref("cmr_module.cmr_complaint_category_attitude").id,
-                    "factor_type": "dissatisfaction",
-                    "channel_received": "counter",
-                    "reply_channel_id": phone.id,
-                    "user_id": admin.id,
-                    "concerned_user_id": agent.id,
-                },
-                {
-                    "subject": "Delivery promised on Monday never came",
-                    "partner_id": ref("cmr_module.cmr_partner_zhang_wei").id,
-                    "category_id": ref("cmr_module.cmr_complaint_category_delivery").id,
-                    "factor_type": "secondary",
-                    "channel_received": "wechat",
-                    "reply_channel_id": wechat.id,
-                    "date_received": now - timedelta(days=6),
-                    "user_id": agent.id,
-                },
-                {
-                    "subject": "The new pump leaks",
-                    "partner_id": ref("cmr_module.cmr_partner_alice_chen").id,
-                    "category_id": ref("cmr_module.cmr_complaint_category_product").id,
-                    "factor_type": "basic",
-                    "channel_received": "visit",
-                    "reply_channel_id": email.id,
-                    "user_id": admin.id,
-                },
-            ]
-        )
-        (bill | late).with_user(agent).action_acknowledge()
-        attitude.action_acknowledge()
-        # The clerk's manager apologised; Li Na accepted and rated it.
-        attitude.resolution = Markup(
-            "<p>We are sorry. The clerk has been coached and you will be "
-            "served at the priority counter next time.</p>"
-        )
-        attitude.action_answer()
-        attitude.action_confirm()
-        attitude._cmr_rate(attitude.partner_id, 4, "Thank you for calling back.")
-        handover = self.env["cmr.complaint.handover"].create(
-            {
-                "complaint_id": handed.id,
-                "from_user_id": admin.id,
-                "to_user_id": agent.id,
-                "reason": "Li Jun handles the pump installations.",
-            }
-        )
-        handover.with_user(agent).action_accept()
-        self.with_context(cmr_complaint_unowned=True).create(
-            {
-                "subject": "Where is my stamp album gift?",
-                "partner_id": wang.id,
-                "channel_received": "portal",
-                "reply_channel_id": wechat.id,
-                "reply_by": now + timedelta(days=2),
-            }
-        )
-        self._cron_escalate()
-        return bill | attitude | late | handed
+    def _demo_act_as(self, user_id, action):
+        """Demo data only: press the ``action_*`` button ``action`` on these
+        complaints as the user ``user_id``."""
+        if not action.startswith("action_"):
+            raise UserError(self.env._("Only buttons can be pressed in the demo."))
+        return getattr(self.with_user(user_id), action)()
+
+    def _demo_rate(self, rate, feedback=None):
+        """Demo data only: each complaint's customer rates its handling."""
+        for complaint in self:
+            complaint._rate(complaint.partner_id, rate, feedback)
+        return True
 
     # ------------------------------------------------------------------
     # Scheduled actions
     # ------------------------------------------------------------------
-    def _cmr_activity_values(self, activity_type, user, date_deadline):
+    def _activity_values(self, activity_type, user, date_deadline):
         """Values of an automated activity on the complaint, for one batch
         create (the document name is given, not computed one at a time)."""
         self.ensure_one()
@@ -1490,7 +1294,7 @@ class CmrComplaint(models.Model):
             "date_deadline": date_deadline,
         }
 
-    def _cmr_escalation_user(self, default_managers=None):
+    def _escalation_user(self, default_managers=None):
         """Whom breaches and approvals go to: the team leader, else the
         service level's escalation manager, else a CMR manager of the
         company."""
@@ -1499,10 +1303,10 @@ class CmrComplaint(models.Model):
         if user:
             return user
         if default_managers is None:
-            default_managers = self._cmr_default_managers()
+            default_managers = self._managers_by_company()
         return default_managers.get(self.company_id.id, self.env["res.users"])
 
-    def _cmr_default_managers(self):
+    def _managers_by_company(self):
         """The first CMR manager of each of these complaints' companies."""
         manager_group = self.env.ref("cmr_module.group_cmr_manager")
         managers = {}
@@ -1560,16 +1364,16 @@ class CmrComplaint(models.Model):
             "cmr_module.mail_activity_type_cmr_complaint_reminder"
         )
         breach_type = self.env.ref("cmr_module.mail_activity_type_cmr_complaint_breach")
-        default_managers = breaches._cmr_default_managers()
+        default_managers = breaches._managers_by_company()
         activities = [
-            complaint._cmr_activity_values(
+            complaint._activity_values(
                 reminder_type, complaint.user_id, complaint.deadline.date()
             )
             for complaint in to_remind
         ] + [
-            complaint._cmr_activity_values(
+            complaint._activity_values(
                 breach_type,
-                complaint._cmr_escalation_user(default_managers)
+                complaint._escalation_user(default_managers)
                 or complaint.user_id
                 or self.env.user,
                 now.date(),
@@ -1641,10 +1445,10 @@ class CmrComplaint(models.Model):
                     ("answer_date", "<=", now - timedelta(days=days)),
                 ]
             )
-        closed._cmr_set_state("closed", close_date=now)
+        closed._set_state("closed", close_date=now)
         body = self.env._(
             "Closed automatically: the customer did not reply to the answer."
         )
         closed._message_log_batch({complaint.id: body for complaint in closed})
-        closed._cmr_request_rating()
+        closed._request_rating()
         return closed

@@ -42,7 +42,7 @@ class CmrComplaintAuthority(models.Model):
                 )
 
     @api.model
-    def _cmr_limit(self, user, company):
+    def _limit_for(self, user, company):
         """The user's own limit, else the highest of their groups', else 0."""
         limits = self.sudo().search(
             [

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .cmr_complaint_selections import FACTOR_TYPES
 from .cmr_complaint_sla import SEQUENCE_MAX
 from .cmr_input_guard import NAME_MAX
 
@@ -20,19 +21,14 @@ class CmrComplaintCategory(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     default_factor_type = fields.Selection(
-        [
-            ("basic", "Basic"),
-            ("value", "Value"),
-            ("dissatisfaction", "Dissatisfaction"),
-            ("secondary", "Secondary"),
-        ],
+        FACTOR_TYPES,
         help="Proposed as the dissatisfaction factor type of new complaints.",
         groups="cmr_module.group_cmr_user",
     )
     company_id = fields.Many2one("res.company", index=True)
 
     @api.model
-    def _cmr_portal_categories(self):
+    def _portal_categories(self):
         """The categories a customer may choose in the portal: active, shared
         or of the current company (read as superuser, customers cannot read
         the configuration)."""

@@ -3,9 +3,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .cmr_input_guard import AMOUNT_MAX, NAME_MAX
 
-# Set by the grant / approval buttons only.
-WORKFLOW_FIELDS = {"state", "approved_by_id", "credit_note_id", "requested_by_id"}
-
 
 class CmrComplaintCompensation(models.Model):
     """Compensation or goodwill granted on a complaint: a credit note, a
@@ -13,10 +10,14 @@ class CmrComplaintCompensation(models.Model):
     approved by a manager."""
 
     _name = "cmr.complaint.compensation"
-    _inherit = ["cmr.input.guard"]
+    _inherit = ["cmr.input.guard", "cmr.workflow.guard.mixin"]
     _description = "Complaint Compensation"
     _order = "id"
     _check_company_auto = True
+    # Set by the grant / approval buttons only.
+    _workflow_fields = frozenset(
+        {"state", "approved_by_id", "credit_note_id", "requested_by_id"}
+    )
     _input_text_limits = {"description": NAME_MAX}
     _input_number_ranges = {"amount": (0, AMOUNT_MAX)}
 
@@ -68,7 +69,7 @@ class CmrComplaintCompensation(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                if WORKFLOW_FIELDS.intersection(vals) - {"requested_by_id"}:
+                if self._workflow_fields.intersection(vals) - {"requested_by_id"}:
                     raise UserError(
                         self.env._(
                             "A compensation starts as a draft: grant it, or ask "
@@ -78,12 +79,8 @@ class CmrComplaintCompensation(models.Model):
                 vals["requested_by_id"] = self.env.user.id
         return super().create(vals_list)
 
-    def write(self, vals):
-        # The workflow writes as superuser with its context key; a client can
-        # send a context, never superuser rights.
-        if self.env.su and self.env.context.get("cmr_workflow"):
-            return super().write(vals)
-        if WORKFLOW_FIELDS.intersection(vals):
+    def _check_workflow_write(self, vals):
+        if self._workflow_fields.intersection(vals):
             raise UserError(
                 self.env._(
                     "Grant a compensation, or ask a manager's approval, with its "
@@ -94,30 +91,26 @@ class CmrComplaintCompensation(models.Model):
             raise UserError(
                 self.env._("A compensation can only be changed while it is a draft.")
             )
-        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_granted(self):
         if any(line.state not in ("draft", "refused") for line in self):
             raise UserError(self.env._("A compensation asked for or granted is kept."))
 
-    def _cmr_set_state(self, **values):
-        return self.sudo().with_context(cmr_workflow=True).write(values)
-
-    def _cmr_check_draft(self):
+    def _check_draft(self):
         if any(line.state != "draft" for line in self):
             raise UserError(self.env._("Only draft compensations can be granted."))
-        self.complaint_id._cmr_check_owner()
+        self.complaint_id._check_owner()
 
     def action_grant(self):
         """Grant within the user's own authority limit. The limit is for the
         whole complaint: what is already granted on it counts, so a large
         compensation cannot be split into small ones."""
-        self._cmr_check_draft()
+        self._check_draft()
         # The complaint's row holds what was granted on it: lock it before
         # reading, so that two grants at the same moment do not both fit in
         # the limit (the second waits, then is retried and sees the first).
-        self.complaint_id._cmr_lock()
+        self.complaint_id._lock_for_update()
         self.invalidate_recordset(["state"])
         if any(line.state != "draft" for line in self):
             raise UserError(self.env._("Only draft compensations can be granted."))
@@ -126,34 +119,34 @@ class CmrComplaintCompensation(models.Model):
             lines = self.filtered(lambda line, c=complaint: line.complaint_id == c)
             granted = complaint.sudo().compensation_granted
             total = granted + sum(lines.mapped("amount"))
-            limit = Authority._cmr_limit(self.env.user, complaint.company_id)
+            limit = Authority._limit_for(self.env.user, complaint.company_id)
             if total > limit:
                 raise UserError(
                     self.env._(
                         "%(amount)s on %(complaint)s (with %(granted)s already "
                         "granted on it) is above your authority limit of "
                         "%(limit)s: ask a manager to approve it.",
-                        amount=lines[0]._cmr_format(total),
+                        amount=lines[0]._format_amount(total),
                         complaint=complaint.name,
-                        granted=lines[0]._cmr_format(granted),
-                        limit=lines[0]._cmr_format(limit),
+                        granted=lines[0]._format_amount(granted),
+                        limit=lines[0]._format_amount(limit),
                     )
                 )
-        self._cmr_grant()
+        self._grant()
         return True
 
     def action_ask_approval(self):
-        self._cmr_check_draft()
-        self._cmr_set_state(state="to_approve")
+        self._check_draft()
+        self._set_state("to_approve")
         for line in self:
-            manager = line.complaint_id._cmr_escalation_user()
+            manager = line.complaint_id._escalation_user()
             line.complaint_id.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Approve a compensation"),
                 note=self.env._(
                     "%(description)s: %(amount)s",
                     description=line.description,
-                    amount=line._cmr_format(line.amount),
+                    amount=line._format_amount(line.amount),
                 ),
                 user_id=manager.id or self.env.user.id,
             )
@@ -164,8 +157,8 @@ class CmrComplaintCompensation(models.Model):
             raise AccessError(self.env._("Only a manager can approve a compensation."))
         if any(line.state != "to_approve" for line in self):
             raise UserError(self.env._("This compensation waits for no approval."))
-        self._cmr_set_state(approved_by_id=self.env.user.id)
-        self._cmr_grant()
+        self._workflow_write({"approved_by_id": self.env.user.id})
+        self._grant()
         return True
 
     def action_refuse(self):
@@ -173,28 +166,28 @@ class CmrComplaintCompensation(models.Model):
             raise AccessError(self.env._("Only a manager can refuse a compensation."))
         if any(line.state != "to_approve" for line in self):
             raise UserError(self.env._("This compensation waits for no approval."))
-        self._cmr_set_state(state="refused")
+        self._set_state("refused")
         return True
 
-    def _cmr_format(self, amount):
+    def _format_amount(self, amount):
         return f"{amount:,.2f} {self.currency_id.name or ''}".strip()
 
-    def _cmr_grant(self):
+    def _grant(self):
         for line in self:
-            values = {"state": "granted"}
+            values = {}
             if line.kind == "credit_note":
-                values["credit_note_id"] = line._cmr_create_credit_note().id
-            line._cmr_set_state(**values)
+                values["credit_note_id"] = line._create_credit_note().id
+            line._set_state("granted", **values)
             line.complaint_id.message_post(
                 body=self.env._(
                     "Compensation granted: %(description)s (%(amount)s).",
                     description=line.description,
-                    amount=line._cmr_format(line.amount),
+                    amount=line._format_amount(line.amount),
                 ),
                 subtype_xmlid="mail.mt_note",
             )
 
-    def _cmr_create_credit_note(self):
+    def _create_credit_note(self):
         """A draft credit note for the customer, linked to the complaint and
         to the invoice concerned."""
         self.ensure_one()

@@ -12,7 +12,7 @@ class CmrComplaintHandover(models.Model):
     """
 
     _name = "cmr.complaint.handover"
-    _inherit = ["cmr.input.guard"]
+    _inherit = ["cmr.input.guard", "cmr.workflow.guard.mixin"]
     _description = "Complaint Handover"
     _order = "create_date desc, id desc"
     _input_text_limits = {"reason": TEXT_MAX}
@@ -106,8 +106,8 @@ class CmrComplaintHandover(models.Model):
                         user=complaint.handover_user_id.name,
                     )
                 )
-            complaint._cmr_workflow_write({"handover_user_id": handover.to_user_id.id})
-            handover._cmr_workflow_write(
+            complaint._workflow_write({"handover_user_id": handover.to_user_id.id})
+            handover._workflow_write(
                 {
                     "activity_id": complaint.activity_schedule(
                         "mail.mail_activity_data_todo",
@@ -129,17 +129,12 @@ class CmrComplaintHandover(models.Model):
             )
         return handovers
 
-    def write(self, vals):
+    def _check_workflow_write(self, vals):
         # A request is not edited: it is accepted, refused or cancelled by
-        # its buttons (as superuser, with the workflow's context key).
-        if not (self.env.su and self.env.context.get("cmr_workflow")):
-            raise UserError(
-                self.env._("Accept, refuse or cancel the handover with its buttons.")
-            )
-        return super().write(vals)
-
-    def _cmr_workflow_write(self, vals):
-        return self.sudo().with_context(cmr_workflow=True).write(vals)
+        # its buttons, whatever field is written.
+        raise UserError(
+            self.env._("Accept, refuse or cancel the handover with its buttons.")
+        )
 
     def _check_answerable(self):
         for handover in self:
@@ -167,13 +162,11 @@ class CmrComplaintHandover(models.Model):
                     )
                 )
             previous = complaint.user_id
-            complaint._cmr_workflow_write(
+            complaint._workflow_write(
                 {"user_id": handover.to_user_id.id, "handover_user_id": False}
             )
             complaint.message_subscribe(partner_ids=handover.to_user_id.partner_id.ids)
-            handover._cmr_workflow_write(
-                {"state": "accepted", "answer_date": fields.Datetime.now()}
-            )
+            handover._set_state("accepted", answer_date=fields.Datetime.now())
             complaint.message_post(
                 body=self.env._(
                     "Handover accepted: %(to_user)s takes over from %(from_user)s.",
@@ -182,17 +175,15 @@ class CmrComplaintHandover(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-            complaint._cmr_notify_new_owner()
-        self._cmr_done_activities()
+            complaint._notify_new_owner()
+        self._close_activities()
         return True
 
     def action_refuse(self):
         self._check_answerable()
-        self._cmr_workflow_write(
-            {"state": "refused", "answer_date": fields.Datetime.now()}
-        )
+        self._set_state("refused", answer_date=fields.Datetime.now())
         for handover in self:
-            handover.complaint_id._cmr_workflow_write({"handover_user_id": False})
+            handover.complaint_id._workflow_write({"handover_user_id": False})
             handover.complaint_id.sudo().message_post(
                 body=self.env._(
                     "%(user)s refused the handover; %(owner)s remains the owner.",
@@ -201,7 +192,7 @@ class CmrComplaintHandover(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        self._cmr_done_activities()
+        self._close_activities()
         return True
 
     def action_cancel(self):
@@ -214,16 +205,18 @@ class CmrComplaintHandover(models.Model):
                 raise AccessError(
                     self.env._("Only who asked for a handover can cancel it.")
                 )
-        self._cmr_workflow_write(
-            {"state": "cancelled", "answer_date": fields.Datetime.now()}
-        )
+        self._set_state("cancelled", answer_date=fields.Datetime.now())
         for handover in self:
-            handover.complaint_id._cmr_workflow_write({"handover_user_id": False})
-        self._cmr_done_activities()
+            handover.complaint_id._workflow_write({"handover_user_id": False})
+        self._close_activities()
         return True
 
-    def _cmr_done_activities(self):
+    def _close_activities(self):
         for handover in self.filtered("activity_id"):
             handover.activity_id.sudo().action_feedback(
                 feedback=self.env._("Handover answered.")
             )
+
+    def _demo_accept_as(self, user_id):
+        """Demo data only: the new owner ``user_id`` accepts the handover."""
+        return self.with_user(user_id).action_accept()

@@ -101,12 +101,12 @@ class CmrComplaintSla(models.Model):
                     )
                 )
 
-    def _cmr_calendar(self):
+    def _working_calendar(self):
         self.ensure_one()
         return self.calendar_id or self.company_id.resource_calendar_id
 
     @api.model
-    def _cmr_find(self, company, tier, category):
+    def _find_policy(self, company, tier, category):
         """The policy that applies, or an empty recordset."""
         policies = self.search(
             [
@@ -115,9 +115,9 @@ class CmrComplaintSla(models.Model):
                 ("category_id", "in", [category.id, False]),
             ]
         )
-        return policies._cmr_best(tier, category)
+        return policies._best_for(tier, category)
 
-    def _cmr_best(self, tier, category):
+    def _best_for(self, tier, category):
         """The most specific policy of ``self`` for ``tier``/``category``."""
         candidates = self.filtered(
             lambda p: (

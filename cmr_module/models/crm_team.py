@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields, models
 
-from .cmr_complaint import OPEN_STATES
+from .cmr_complaint_selections import OPEN_STATES
 
 # The dashboard's rates cover the complaints received in this many days.
 KPI_DAYS = 90

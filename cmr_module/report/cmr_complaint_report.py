@@ -1,6 +1,13 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
-from ..models.cmr_complaint import CHANNELS_RECEIVED, FACTOR_TYPES, STATES
+from ..models.cmr_complaint_selections import (
+    CHANNELS_RECEIVED,
+    FACTOR_TYPES,
+    OPEN_STATES,
+    PRIORITIES,
+    STATES,
+)
 
 
 class CmrComplaintReport(models.Model):
@@ -26,9 +33,7 @@ class CmrComplaintReport(models.Model):
         CHANNELS_RECEIVED, string="Received By", readonly=True
     )
     state = fields.Selection(STATES, readonly=True)
-    priority = fields.Selection(
-        [("0", "Normal"), ("1", "High"), ("2", "Urgent")], readonly=True
-    )
+    priority = fields.Selection(PRIORITIES, readonly=True)
     date_received = fields.Datetime(string="Received On", readonly=True)
     complaint_count = fields.Integer(string="Complaints", readonly=True)
     open_count = fields.Integer(string="Open", readonly=True)
@@ -57,7 +62,8 @@ class CmrComplaintReport(models.Model):
         string="Reopened (%)",
         readonly=True,
         aggregator="avg",
-        help="Share of the answered complaints the customer reopened.",
+        help="Share of the answered complaints the customer reopened: the one "
+        "definition of this KPI (the teams' dashboard reads it here).",
     )
     breach_rate = fields.Float(
         string="Breached (%)",
@@ -74,15 +80,15 @@ class CmrComplaintReport(models.Model):
 
     @property
     def _table_query(self):
-        return """
+        return SQL(
+            """
             SELECT c.id AS id,
                    c.id AS complaint_id,
                    c.company_id, c.partner_id, c.user_id, c.team_id,
                    c.category_id, c.factor_type, c.channel_received, c.state,
                    c.priority, c.date_received,
                    1 AS complaint_count,
-                   CASE WHEN c.state IN ('new', 'acknowledged', 'in_progress',
-                                         'reopened') THEN 1 ELSE 0 END AS open_count,
+                   CASE WHEN c.state IN %(open)s THEN 1 ELSE 0 END AS open_count,
                    COALESCE(c.breach_count, 0) AS breach_count,
                    CASE WHEN c.answer_date IS NOT NULL THEN 1 ELSE 0 END
                        AS answered_count,
@@ -99,4 +105,6 @@ class CmrComplaintReport(models.Model):
                    EXTRACT(EPOCH FROM c.answer_date - c.date_received) / 3600.0
                        AS answer_hours
               FROM cmr_complaint c
-        """
+            """,
+            open=OPEN_STATES,
+        )

@@ -1,7 +1,10 @@
+import re
 from datetime import datetime
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 
 # Friday 20 November 2026, 16:00 UTC: two working hours left in the week.
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0)
@@ -14,7 +17,7 @@ class CmrComplaintCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.company = cls.env.company
         cls.calendar = cls.env["resource.calendar"].create(
             {
@@ -143,3 +146,29 @@ class CmrComplaintCase(TransactionCase):
             .create(vals)
             .with_user(user or cls.agent)
         )
+
+
+class CmrComplaintPortalMixin:
+    """Helpers of the complaint portal's HttpCase tests: the page's CSRF
+    token and a post in the complaint's chatter, as Odoo's portal chatter
+    sends it."""
+
+    def csrf_token(self):
+        page = self.url_open("/my/complaints/new").text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def chatter_post(self, complaint, body, token=None):
+        """Post ``body`` on ``complaint`` through ``/mail/message/post``;
+        returns the JSON-RPC result, or raises JsonRpcException."""
+        params = {
+            "thread_model": complaint._name,
+            "thread_id": complaint.id,
+            "post_data": {
+                "body": body,
+                "message_type": "comment",
+                "subtype_xmlid": "mail.mt_comment",
+            },
+        }
+        if token:
+            params["token"] = token
+        return self.make_jsonrpc_request("/mail/message/post", params)

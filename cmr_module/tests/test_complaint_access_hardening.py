@@ -24,6 +24,8 @@ PORTAL_READABLE = {
         "category_id",
         "sale_order_id",
         "invoice_id",
+        # The desk's list decoration: always off for the portal
+        "show_breached",
         # The customer, their company (the portal's scope) and the company
         # that answers (portal rules, layout)
         "partner_id",
@@ -97,6 +99,33 @@ class TestComplaintAccessHardening(CmrComplaintCase):
         self.assertEqual(complaint.user_id, self.agent2)
         # Managers may still correct any complaint.
         complaint.with_user(self.manager).write({"priority": "1"})
+
+    def test_form_is_read_only_for_who_only_reads(self):
+        complaint = self._unowned()
+        self.assertFalse(complaint.with_user(self.agent2).can_edit)
+        complaint.with_user(self.agent2).action_acknowledge()
+        complaint.invalidate_recordset(["can_edit"])
+        self.assertTrue(complaint.with_user(self.agent2).can_edit)
+        self.assertTrue(complaint.with_user(self.manager).can_edit)
+        # The form's fields say so: read-only unless the user may write.
+        arch = (
+            self.env["cmr.complaint"]
+            .with_user(self.agent)
+            .get_view(self.env.ref("cmr_module.cmr_complaint_view_form").id)["arch"]
+        )
+        self.assertIn('name="subject" readonly="not can_edit"', arch)
+
+    def test_breached_decoration_without_the_breach(self):
+        complaint = self._complaint()
+        complaint._workflow_write({"breached": True})
+        self.assertTrue(complaint.with_user(self.agent).show_breached)
+        portal = new_test_user(
+            self.env,
+            login="cmr_cah_deco",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        self.assertFalse(complaint.with_user(portal).show_breached)
 
     def test_offered_agent_cannot_edit_before_accepting(self):
         complaint = self._complaint()
@@ -240,7 +269,17 @@ class TestComplaintAccessHardening(CmrComplaintCase):
     def test_replies_are_bounded(self):
         complaint = self._complaint()
         messages = len(complaint.message_ids)
+        portal = new_test_user(
+            self.env,
+            login="cmr_cah_writer",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
         for message in ("m" * 6000, "nul\x00"):
             with self.assertRaises(UserError):
-                complaint._cmr_portal_post(self.customer, message)
+                complaint.with_user(portal).sudo().message_post(
+                    body=message,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
         self.assertEqual(len(complaint.message_ids), messages)

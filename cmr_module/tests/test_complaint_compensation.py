@@ -69,10 +69,10 @@ class TestComplaintCompensation(CmrComplaintCase):
 
     def test_limits(self):
         Authority = self.env["cmr.complaint.authority"]
-        self.assertEqual(Authority._cmr_limit(self.agent, self.company), 100)
-        self.assertEqual(Authority._cmr_limit(self.agent2, self.company), 300)
-        self.assertEqual(Authority._cmr_limit(self.manager, self.company), 1000)
-        self.assertEqual(Authority._cmr_limit(self.outsider, self.company), 0)
+        self.assertEqual(Authority._limit_for(self.agent, self.company), 100)
+        self.assertEqual(Authority._limit_for(self.agent2, self.company), 300)
+        self.assertEqual(Authority._limit_for(self.manager, self.company), 1000)
+        self.assertEqual(Authority._limit_for(self.outsider, self.company), 0)
 
     def test_within_limit_creates_linked_draft_credit_note(self):
         complaint = self._complaint(invoice_id=self.invoice.id)

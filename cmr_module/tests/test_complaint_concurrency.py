@@ -140,14 +140,14 @@ class TestComplaintConcurrency(common.BaseCase):
 
     def test_two_ratings_cannot_both_be_stored(self):
         with environment() as env:
-            env["cmr.complaint"].browse(self.complaint_id)._cmr_workflow_write(
+            env["cmr.complaint"].browse(self.complaint_id)._workflow_write(
                 {"state": "closed", "close_date": fields.Datetime.now()}
             )
 
         def rate(score, feedback):
             def run(env):
                 complaint = env["cmr.complaint"].browse(self.complaint_id).sudo()
-                complaint._cmr_rate(complaint.partner_id, score, feedback)
+                complaint._rate(complaint.partner_id, score, feedback)
 
             return run
 

@@ -208,13 +208,13 @@ class TestComplaintIntegrity(CmrComplaintCase):
         )
         self.assertIn("/rate/", request.body)
         self.assertEqual(request.channel_id, complaint.reply_channel_id)
-        self.assertFalse(complaint._cmr_rated())
+        self.assertFalse(complaint._is_rated())
         with freeze_time(FRIDAY_4PM + timedelta(minutes=5)):
-            complaint._cmr_rate(complaint.partner_id, 5)
-        self.assertTrue(complaint._cmr_rated())
+            complaint._rate(complaint.partner_id, 5)
+        self.assertTrue(complaint._is_rated())
         # Reopened and closed again: rated anew.
         with freeze_time(FRIDAY_4PM + timedelta(days=1)):
             complaint.action_reopen()
             complaint.action_answer()
             complaint.action_confirm()
-        self.assertFalse(complaint._cmr_rated())
+        self.assertFalse(complaint._is_rated())

@@ -33,8 +33,8 @@ class TestComplaintKpi(CmrComplaintCase):
             cls.late.resolution = "<p>Fixed, late</p>"
             cls.late.action_answer()
             (cls.on_time | cls.late).action_confirm()
-            cls.on_time._cmr_rate(cls.on_time.partner_id, 5)
-            cls.late._cmr_rate(cls.late.partner_id, 2)
+            cls.on_time._rate(cls.on_time.partner_id, 5)
+            cls.late._rate(cls.late.partner_id, 2)
             cls.reopened.action_reopen()
 
     def _kpis(self, domain=None, user=None):

@@ -68,8 +68,8 @@ class TestComplaintLifecycle(CmrComplaintCase):
         self.assertEqual(complaint.state, "closed")
         self.assertFalse(complaint.deadline)
         with self.assertRaises(UserError):
-            complaint._cmr_rate(complaint.partner_id, 9)
-        complaint._cmr_rate(complaint.partner_id, 5, "Quick and kind")
+            complaint._rate(complaint.partner_id, 9)
+        complaint._rate(complaint.partner_id, 5, "Quick and kind")
         self.assertEqual(complaint.rating_last_value, 5)
         self.assertEqual(complaint.rating_ids.feedback, "Quick and kind")
         self.assertEqual(complaint.rating_ids.rated_partner_id, self.agent.partner_id)
@@ -77,7 +77,7 @@ class TestComplaintLifecycle(CmrComplaintCase):
     def test_rating_only_when_closed(self):
         complaint = self._answered()
         with self.assertRaises(UserError):
-            complaint._cmr_rate(complaint.partner_id, 5)
+            complaint._rate(complaint.partner_id, 5)
 
     def test_reopen_gives_a_new_deadline(self):
         complaint = self._answered()
@@ -85,7 +85,12 @@ class TestComplaintLifecycle(CmrComplaintCase):
             complaint.action_reopen()
         self.assertEqual(complaint.state, "reopened")
         self.assertEqual(complaint.reopen_count, 1)
-        self.assertEqual(complaint.reopen_rate, 100.0)
+        # One definition of the reopen rate: the report's.
+        self.env.flush_all()
+        report = self.env["cmr.complaint.report"].search(
+            [("complaint_id", "=", complaint.id)]
+        )
+        self.assertEqual(report.reopen_rate, 100.0)
         self.assertEqual(complaint.reply_deadline, datetime(2026, 11, 23, 14, 0))
         self.assertEqual(complaint.deadline, complaint.reply_deadline)
         with freeze_time(datetime(2026, 11, 23, 10, 0)):

@@ -4,11 +4,13 @@ from datetime import datetime, timedelta
 import pytz
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+
+from .complaint_common import CmrComplaintPortalMixin
 
 
 @tagged("post_install", "-at_install")
-class TestComplaintPortal(HttpCase):
+class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
     """Customers file, follow, confirm and rate their complaints; nobody
     else's."""
 
@@ -35,10 +37,6 @@ class TestComplaintPortal(HttpCase):
         cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
             "%Y-%m-%dT%H:%M"
         )
-
-    def csrf_token(self):
-        page = self.url_open("/my/complaints/new").text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def _file(self, **form):
         data = {
@@ -139,7 +137,9 @@ class TestComplaintPortal(HttpCase):
         self.assertNotIn(complaint.name, self.url_open("/my/complaints").text)
         response = self.url_open(complaint.access_url, allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
-        for action in ("reply", "confirm", "reopen", "rate"):
+        with self.assertRaises(JsonRpcException):
+            self.chatter_post(complaint, "Spam")
+        for action in ("confirm", "reopen", "rate"):
             response = self.url_open(
                 f"/my/complaints/{complaint.id}/{action}",
                 data={"message": "Spam", "rate": "1", "csrf_token": self.csrf_token()},
@@ -149,6 +149,26 @@ class TestComplaintPortal(HttpCase):
         complaint.invalidate_recordset()
         self.assertEqual(len(complaint.message_ids), messages)
         self.assertEqual(complaint.state, "new")
+        self.assertNotIn(self.user_b.partner_id, complaint.message_partner_ids)
+
+    def test_customer_writes_in_the_chatter_without_following(self):
+        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self._file()
+        complaint = self._complaints(self.user_a)
+        page = self.url_open(complaint.access_url).text
+        self.assertIn('class="d-print-none o_portal_chatter', page)
+        token = re.search(r'data-token="([^"]+)"', page).group(1)
+        self.chatter_post(complaint, "Any news?", token=token)
+        self.assertIn("Any news?", complaint.message_ids[0].body)
+        self.assertEqual(complaint.message_ids[0].author_id, self.user_a.partner_id)
+        # Not a follower: what the desk sends goes through the contact gate.
+        self.assertNotIn(self.user_a.partner_id, complaint.message_partner_ids)
+        # Another customer with the same link reads, but does not write.
+        self.authenticate("cmr_cp_portal_b", "cmr_cp_portal_b")
+        with self.assertRaises(JsonRpcException):
+            self.chatter_post(complaint, "Spam", token=token)
+        self.assertNotIn("Spam", complaint.message_ids[0].body)
+        self.assertNotIn(self.user_b.partner_id, complaint.message_partner_ids)
 
     def test_anonymous_visitor_is_sent_to_login(self):
         response = self.url_open("/my/complaints", allow_redirects=False)

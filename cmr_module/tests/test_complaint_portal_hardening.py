@@ -2,7 +2,9 @@ import re
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+
+from .complaint_common import CmrComplaintPortalMixin
 
 # Two megabytes: far above every bound, below the 10 MB Odoo reads of a form.
 HUGE = "x" * (2 * 1024 * 1024)
@@ -12,7 +14,7 @@ BAD_NUMBERS = ["-1", "0", "6", "99999999999999999999999", "1e308", "４", "NaN"]
 
 
 @tagged("post_install", "-at_install")
-class TestComplaintPortalHardening(HttpCase):
+class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
     """What customers, other customers and robots post to the complaint
     pages: ratings once and only by the customer, lists scoped to the
     customer, nothing absurd stored, never an error 500."""
@@ -36,10 +38,6 @@ class TestComplaintPortalHardening(HttpCase):
         cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
             "%Y-%m-%dT%H:%M"
         )
-
-    def csrf_token(self):
-        page = self.url_open("/my/complaints/new").text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def _complaint(self, partner, state="new"):
         """A complaint of ``partner`` brought to ``state`` by the agent."""
@@ -130,7 +128,9 @@ class TestComplaintPortalHardening(HttpCase):
         for form in ("o_cmr_complaint_rate_submit", "o_cmr_complaint_reopen"):
             self.assertNotIn(form, page)
         messages = len(complaint.message_ids)
-        for action in ("rate", "reopen", "reply"):
+        with self.assertRaises(JsonRpcException):
+            self.chatter_post(complaint, "Words of B", token=token)
+        for action in ("rate", "reopen"):
             response = self._post(
                 f"/my/complaints/{complaint.id}/{action}?access_token={token}",
                 rate="1",
@@ -149,9 +149,12 @@ class TestComplaintPortalHardening(HttpCase):
         # forms.
         complaint = self._complaint(self.user_a.partner_id)
         self.authenticate("cmr_cph_agent", "cmr_cph_agent")
-        response = self._post(
-            f"/my/complaints/{complaint.id}/reply", message="Posted as staff"
-        )
+        complaint._portal_ensure_token()
+        with self.assertRaises(JsonRpcException):
+            self.chatter_post(
+                complaint, "Posted as staff", token=complaint.access_token
+            )
+        response = self._post(f"/my/complaints/{complaint.id}/confirm")
         self.assertEqual(response.status_code, 403)
         self.assertFalse(
             any(
@@ -334,7 +337,6 @@ class TestComplaintPortalHardening(HttpCase):
         posts = []
         for value in BAD_TEXTS:
             posts += [
-                (answered, "reply", {"message": value}),
                 (answered, "reopen", {"message": value}),
                 (closed, "rate", {"rate": "4", "feedback": value}),
                 (new, "confirm", {"junk": value}),
@@ -346,4 +348,9 @@ class TestComplaintPortalHardening(HttpCase):
             response = self._post(f"/my/complaints/{complaint.id}/{action}", **data)
             self._assert_refused(response, what)
             self.assertIn("o_cmr_error", response.text, what)
+        answered._portal_ensure_token()
+        for value in BAD_TEXTS:
+            if isinstance(value, str):
+                with self.assertRaises(JsonRpcException):
+                    self.chatter_post(answered, value, token=answered.access_token)
         self.assertEqual(snapshot(), before)

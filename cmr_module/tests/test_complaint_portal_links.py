@@ -6,9 +6,12 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..controllers import complaint_form
+from .complaint_common import CmrComplaintPortalMixin
+
 
 @tagged("post_install", "-at_install")
-class TestComplaintPortalLinks(HttpCase):
+class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
     """In the portal a customer links one of their own orders and invoices to
     the complaint they file, and attaches files only they can download."""
 
@@ -77,10 +80,6 @@ class TestComplaintPortalLinks(HttpCase):
         )
         invoice.action_post()
         return invoice
-
-    def csrf_token(self):
-        page = self.url_open("/my/complaints/new").text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
     def _file(self, files=None, **form):
         data = {
@@ -212,8 +211,7 @@ class TestComplaintPortalLinks(HttpCase):
             files=[(name, b"some content", "text/plain") for name in names]
         )
         self.assertIn("Attach at most 5 files", response.text)
-        Complaint = type(self.env["cmr.complaint"])
-        with patch.object(Complaint, "_cmr_portal_max_file_size", 1024 * 1024):
+        with patch.object(complaint_form, "MAX_FILE_SIZE", 1024 * 1024):
             response = self._file(
                 files=[
                     ("cmr-small.txt", b"small", "text/plain"),
