@@ -56,7 +56,7 @@ def build(env, count):
         "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)",
         [partner_ids],
     )
-    card_number = env["cmr.membership"]._cmr_card_number
+    card_number = env["cmr.membership"]._card_number
     numbers = [card_number(f"886010{i:09d}") for i in range(count)]
     cr.execute(
         """
@@ -192,7 +192,7 @@ def main():
         )
 
         def all_balances():
-            return cards._cmr_balances()
+            return cards._balances()
 
         with QueryCounter(cr) as counter:
             times, balances = timed(all_balances, 3)
@@ -204,9 +204,7 @@ def main():
 
         today = date.today()
         with QueryCounter(cr) as counter:
-            times, expired = timed(
-                lambda: env["cmr.points.line"]._cmr_expire_points(today)
-            )
+            times, expired = timed(lambda: env["cmr.points.line"]._expire_points(today))
         cr.execute("SELECT COUNT(*) FROM cmr_points_line WHERE kind = 'expire'")
         expiry_lines = cr.fetchone()[0]
         print(
@@ -215,7 +213,7 @@ def main():
         )
         with QueryCounter(cr) as counter:
             times_again, expired_again = timed(
-                lambda: env["cmr.points.line"]._cmr_expire_points(today)
+                lambda: env["cmr.points.line"]._expire_points(today)
             )
         print(
             f"expiry run again (nothing left to expire): {times_again[0]:.2f} s, "
@@ -227,7 +225,7 @@ def main():
         month_start = month_end.replace(day=1)
         with QueryCounter(cr) as counter:
             times, settlement = timed(
-                lambda: env["cmr.settlement"]._cmr_settle(
+                lambda: env["cmr.settlement"]._settle(
                     agreements[:1], month_start, month_end
                 )
             )
@@ -243,7 +241,7 @@ def main():
         card = sample[1]
 
         def redeem():
-            return agreements[0]._cmr_record_redemption(card.card_number, 5)
+            return agreements[0]._record_redemption(card.card_number, 5)
 
         times, _ = timed(redeem, 20)
         print(

@@ -1,75 +1,41 @@
-import math
-
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.cmr_input_guard import has_control_characters
+from ..models.cmr_membership import CmrConsentError
+from .alliance_form import (
+    counter_form_echo,
+    counter_form_validate,
+    parse_card_number,
+    parse_id,
+    pin_form_values,
+)
 
 PORTAL_LINES = 50
-# Longest text a number, an id or a card number is parsed from: anything
-# longer is refused before parsing.
-NUMBER_TEXT_MAX = 32
-ID_MAX = 2**31 - 1
-
-
-def parse_id(text):
-    """A positive database id from a request value, or None."""
-    if (
-        isinstance(text, str)
-        and 0 < len(text) <= 10
-        and text.isascii()
-        and text.isdigit()
-        and 0 < int(text) <= ID_MAX
-    ):
-        return int(text)
-    return None
-
-
-def parse_number(text):
-    """A finite float from a request value ("35.50" or "35,50"), or None."""
-    if not isinstance(text, str) or len(text) > NUMBER_TEXT_MAX:
-        return None
-    text = text.strip().replace(",", ".")
-    if not text.isascii() or "_" in text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def parse_text(text, limit=None):
-    """A stripped string from a request value; ``limit`` cuts what no field
-    could hold anyway (the model bounds and refuses the rest)."""
-    if not isinstance(text, str):
-        return ""
-    text = text.strip()
-    return text[:limit] if limit else text
 
 
 class CmrAlliancePortal(CustomerPortal):
     """Members' cards at /my/cards, merchants' counter at /my/merchant."""
 
-    def _cmr_cards_domain(self):
+    def _prepare_cmr_cards_domain(self, partner):
         # Staff may read every card: the portal pages show one's own only.
-        return [
-            (
-                "partner_id",
-                "child_of",
-                request.env.user.partner_id.commercial_partner_id.id,
-            )
-        ]
+        return [("partner_id", "child_of", partner.commercial_partner_id.id)]
+
+    def _prepare_cmr_merchant_domain(self, partner):
+        # Transactions and statements at the user's company (record rules
+        # confine portal users to them too).
+        return [("merchant_id", "=", partner.commercial_partner_id.id)]
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "cmr_card_count" in counters:
             Membership = request.env["cmr.membership"]
             values["cmr_card_count"] = (
-                Membership.search_count(self._cmr_cards_domain())
+                Membership.search_count(
+                    self._prepare_cmr_cards_domain(request.env.user.partner_id)
+                )
                 if Membership.has_access("read")
                 else 0
             )
@@ -78,11 +44,25 @@ class CmrAlliancePortal(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
         values["cmr_is_merchant"] = bool(
-            request.env["cmr.alliance.merchant"]._cmr_portal_agreements(
+            request.env["cmr.alliance.merchant"]._portal_agreements(
                 request.env.user.partner_id
             )
         )
         return values
+
+    def _cmr_refusable(self, action):
+        """Run ``action()`` for a portal post in a savepoint: ``(result,
+        None)``, or ``(None, message)`` when the model refused it, with
+        nothing of it written, except a wrong code or PIN, which counts
+        towards the card's attempt limit."""
+        try:
+            with request.env.cr.savepoint():
+                return action(), None
+        except CmrConsentError as error:
+            error.count_attempt()
+            return None, error.args[0]
+        except (UserError, ValidationError) as error:
+            return None, error.args[0]
 
     # ------------------------------------------------------------------
     # Members
@@ -93,14 +73,16 @@ class CmrAlliancePortal(CustomerPortal):
         # As the user: record rules confine portal users to their own cards.
         Membership = request.env["cmr.membership"]
         memberships = (
-            Membership.search(self._cmr_cards_domain())
+            Membership.search(
+                self._prepare_cmr_cards_domain(request.env.user.partner_id)
+            )
             if Membership.has_access("read")
             else Membership
         )
         values = self._prepare_portal_layout_values()
         values.update(
             page_name="cmr_cards",
-            cards=memberships._cmr_portal_values(),
+            cards=memberships._portal_values(),
         )
         return request.render("cmr_module.portal_my_cards", values)
 
@@ -112,13 +94,15 @@ class CmrAlliancePortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return None
-        if not membership_sudo.filtered_domain(self._cmr_cards_domain()):
+        if not membership_sudo.filtered_domain(
+            self._prepare_cmr_cards_domain(request.env.user.partner_id)
+        ):
             return None
         return membership_sudo
 
     def _cmr_render_card(self, membership_sudo, error=None, notice=None):
         values = self._prepare_portal_layout_values()
-        card = membership_sudo._cmr_portal_values()[0]
+        card = membership_sudo._portal_values()[0]
         values.update(
             page_name="cmr_card",
             card=card,
@@ -156,14 +140,12 @@ class CmrAlliancePortal(CustomerPortal):
         membership_sudo = self._cmr_card_sudo(membership_id)
         if not membership_sudo:
             return request.redirect("/my/cards")
-        try:
-            with request.env.cr.savepoint():
-                membership_sudo._cmr_set_pin(
-                    parse_text(post.get("pin"), NUMBER_TEXT_MAX),
-                    parse_text(post.get("pin_confirm"), NUMBER_TEXT_MAX),
-                )
-        except (UserError, ValidationError) as error:
-            return self._cmr_render_card(membership_sudo, error=error.args[0])
+        pin, confirmation = pin_form_values(post)
+        _result, error = self._cmr_refusable(
+            lambda: membership_sudo._set_pin(pin, confirmation)
+        )
+        if error:
+            return self._cmr_render_card(membership_sudo, error=error)
         return request.redirect(f"/my/cards/{membership_sudo.id}?pin=set")
 
     # ------------------------------------------------------------------
@@ -172,23 +154,19 @@ class CmrAlliancePortal(CustomerPortal):
 
     def _cmr_render_merchant(self, error=None, recorded=None, post=None, notice=None):
         partner = request.env.user.partner_id
-        agreements = request.env["cmr.alliance.merchant"]._cmr_portal_agreements(
-            partner
-        )
+        agreements = request.env["cmr.alliance.merchant"]._portal_agreements(partner)
         if not agreements:
             return request.redirect("/my")
         values = self._prepare_portal_layout_values()
         # Record rules limit both to the merchant's own transactions.
         Line = request.env["cmr.points.line"]
         Settlement = request.env["cmr.settlement"]
-        merchant = [("merchant_id", "=", partner.commercial_partner_id.id)]
+        domain = self._prepare_cmr_merchant_domain(partner)
         lines = (
-            Line.search(merchant, limit=PORTAL_LINES)
-            if Line.has_access("read")
-            else Line
+            Line.search(domain, limit=PORTAL_LINES) if Line.has_access("read") else Line
         )
         settlements = (
-            Settlement.search(merchant) if Settlement.has_access("read") else Settlement
+            Settlement.search(domain) if Settlement.has_access("read") else Settlement
         )
         values.update(
             page_name="cmr_merchant",
@@ -198,7 +176,7 @@ class CmrAlliancePortal(CustomerPortal):
             error=error,
             notice=notice,
             recorded=recorded,
-            post=post or {},
+            post=counter_form_echo(post or {}),
         )
         return request.render("cmr_module.portal_my_merchant", values)
 
@@ -206,42 +184,28 @@ class CmrAlliancePortal(CustomerPortal):
     def portal_my_merchant(self, recorded=None, **kw):
         line = request.env["cmr.points.line"]
         line_id = parse_id(recorded)
-        if line_id:
-            line = line.search([("id", "=", line_id)])
+        if line_id and line.has_access("read"):
+            line = line.search(
+                [("id", "=", line_id)]
+                + self._prepare_cmr_merchant_domain(request.env.user.partner_id)
+            )
         return self._cmr_render_merchant(recorded=line)
-
-    def _cmr_merchant_form(self, post):
-        """The counter's form, parsed: the model checks the values."""
-        kind = post.get("kind")
-        service = post.get("service_id")
-        return {
-            # Printed cards group the digits: spaces and dashes are dropped.
-            "card_number": parse_text(post.get("card_number"), NUMBER_TEXT_MAX * 2)
-            .replace(" ", "")
-            .replace("-", ""),
-            "kind": kind if kind in ("purchase", "redeem") else None,
-            "quantity": parse_number(post.get("quantity")),
-            # A chosen service that is no id is refused as an unknown service.
-            "service_id": (parse_id(service) or -1) if service else None,
-            "reference": parse_text(post.get("reference")),
-            "proof": parse_text(post.get("proof"), NUMBER_TEXT_MAX),
-        }
 
     @http.route(
         "/my/merchant", type="http", auth="user", website=True, methods=["POST"]
     )
     def portal_my_merchant_record(self, **post):
         # The merchant is the logged-in user's company, never one from the
-        # request. The model undoes a refused transaction (and keeps the
-        # count of wrong codes or PINs).
-        try:
-            line = request.env["cmr.alliance.merchant"]._cmr_portal_record(
-                request.env.user.partner_id, self._cmr_merchant_form(post)
+        # request.
+        values, error = counter_form_validate(post)
+        if not error:
+            line, error = self._cmr_refusable(
+                lambda: request.env["cmr.alliance.merchant"]._portal_record(
+                    request.env.user.partner_id, values
+                )
             )
-        except (UserError, ValidationError) as error:
-            return self._cmr_render_merchant(
-                error=error.args[0], post=self._cmr_echo(post)
-            )
+        if error:
+            return self._cmr_render_merchant(error=error, post=post)
         return request.redirect(f"/my/merchant?recorded={line.id}")
 
     @http.route(
@@ -252,32 +216,18 @@ class CmrAlliancePortal(CustomerPortal):
         methods=["POST"],
     )
     def portal_my_merchant_send_code(self, **post):
-        form = self._cmr_merchant_form(post)
-        try:
-            with request.env.cr.savepoint():
-                membership = request.env["cmr.alliance.merchant"]._cmr_portal_send_code(
-                    request.env.user.partner_id, form["card_number"]
-                )
-        except (UserError, ValidationError) as error:
-            return self._cmr_render_merchant(
-                error=error.args[0], post=self._cmr_echo(post)
+        membership, error = self._cmr_refusable(
+            lambda: request.env["cmr.alliance.merchant"]._portal_send_code(
+                request.env.user.partner_id, parse_card_number(post.get("card_number"))
             )
+        )
+        if error:
+            return self._cmr_render_merchant(error=error, post=post)
         return self._cmr_render_merchant(
             notice=request.env._(
                 "A one-time code was sent to the holder of card %(number)s: ask "
                 "them for it.",
                 number=membership.card_number,
             ),
-            post=self._cmr_echo(post),
+            post=post,
         )
-
-    def _cmr_echo(self, post):
-        """What the form shows again after an error: short texts without
-        control characters (never the code or PIN)."""
-        return {
-            key: value
-            for key in ("card_number", "kind", "quantity", "reference")
-            if isinstance(value := post.get(key), str)
-            and len(value) <= 200
-            and not has_control_characters(value)
-        }

@@ -149,7 +149,9 @@ class CmrAlliance(models.Model):
         groups="cmr_module.group_cmr_user",
     )
     merchant_count = fields.Integer(
-        compute="_compute_merchant_count", groups="cmr_module.group_cmr_user"
+        string="Agreements",
+        compute="_compute_merchant_count",
+        groups="cmr_module.group_cmr_user",
     )
 
     _sql_constraints = [
@@ -174,7 +176,7 @@ class CmrAlliance(models.Model):
 
     @api.depends("activity_days")
     def _compute_member_stats(self):
-        stats = self.env["cmr.membership"]._cmr_activity_stats(
+        stats = self.env["cmr.membership"]._activity_stats(
             "alliance_id", self.ids, {a.id: a.activity_days for a in self}
         )
         for alliance in self:
@@ -201,7 +203,7 @@ class CmrAlliance(models.Model):
         action["context"] = {"default_alliance_id": self.id}
         return action
 
-    def action_view_merchants(self):
+    def action_view_agreements(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "cmr_module.cmr_alliance_merchant_action"

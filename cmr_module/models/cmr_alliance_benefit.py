@@ -28,7 +28,7 @@ class CmrAllianceBenefit(models.Model):
         groups="cmr_module.group_cmr_user",
     )
 
-    def _cmr_for_partner(self, partner):
+    def _for_partner(self, partner):
         """The benefits of these that ``partner``'s tier entitles them to."""
         tier = partner.commercial_partner_id.sudo().cmr_tier_id
         return self.filtered(lambda b: not b.tier_ids or tier in b.tier_ids)

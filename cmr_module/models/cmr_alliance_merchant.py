@@ -5,7 +5,6 @@ from odoo.exceptions import UserError, ValidationError
 
 from .cmr_alliance import EARN_RATE_MAX
 from .cmr_input_guard import AMOUNT_MAX
-from .cmr_membership import CmrConsentError
 from .cmr_points_ledger_mixin import POINTS_MAX
 
 # Money per point (value when redeemed, settlement): a point worth more than
@@ -13,7 +12,7 @@ from .cmr_points_ledger_mixin import POINTS_MAX
 POINT_VALUE_MAX = 100
 
 
-class CmrAllianceMerchant(models.Model):
+class CmrMerchantAgreement(models.Model):
     """A merchant's agreement with an alliance: when it accepts the cards,
     for which services, how many points a purchase earns, what a point is
     worth when redeemed and the rate at which points are settled."""
@@ -124,7 +123,7 @@ class CmrAllianceMerchant(models.Model):
 
     @api.depends("alliance_id.activity_days")
     def _compute_member_stats(self):
-        stats = self.env["cmr.membership"]._cmr_activity_stats(
+        stats = self.env["cmr.membership"]._activity_stats(
             "agreement_id", self.ids, {a.id: a.alliance_id.activity_days for a in self}
         )
         for agreement in self:
@@ -173,7 +172,7 @@ class CmrAllianceMerchant(models.Model):
     # Business methods
     # ------------------------------------------------------------------
 
-    def _cmr_check_valid(self, day=None):
+    def _check_valid(self, day=None):
         """Raise when the agreement does not cover the day."""
         self.ensure_one()
         day = day or fields.Date.context_today(self)
@@ -196,7 +195,7 @@ class CmrAllianceMerchant(models.Model):
                 )
             )
 
-    def _cmr_check_service(self, product):
+    def _check_service(self, product):
         self.ensure_one()
         if product and self.service_ids and product not in self.service_ids:
             raise UserError(
@@ -207,7 +206,7 @@ class CmrAllianceMerchant(models.Model):
                 )
             )
 
-    def _cmr_record_purchase(self, card_number, amount, product=None, reference=None):
+    def _record_purchase(self, card_number, amount, product=None, reference=None):
         """A member bought for ``amount`` at the merchant: earn points."""
         self.ensure_one()
         if amount is None or not math.isfinite(amount) or amount <= 0:
@@ -218,17 +217,17 @@ class CmrAllianceMerchant(models.Model):
                     "A purchase is at most %(max)s: check the amount.", max=AMOUNT_MAX
                 )
             )
-        membership = self.env["cmr.membership"]._cmr_find_card(
+        membership = self.env["cmr.membership"]._find_card(
             card_number, self.alliance_id
         )
-        self._cmr_check_valid()
-        self._cmr_check_service(product)
+        self._check_valid()
+        self._check_service(product)
         points = math.floor(amount * self.earn_rate + 1e-9)
         if points <= 0:
             raise UserError(
                 self.env._("A purchase of %(amount)s earns no points.", amount=amount)
             )
-        return membership._cmr_earn(
+        return membership._earn(
             points,
             agreement=self,
             amount=amount,
@@ -236,24 +235,28 @@ class CmrAllianceMerchant(models.Model):
             reference=reference,
         )
 
-    def _cmr_record_redemption(
+    def _record_redemption(
         self, card_number, points, product=None, reference=None, proof=None
     ):
         """A member pays ``points`` at the merchant, with the holder's
         one-time code or card PIN (``proof``) when the alliance asks for it."""
         self.ensure_one()
-        membership = self.env["cmr.membership"]._cmr_find_card(
+        if isinstance(points, int) and points > POINTS_MAX:
+            raise ValidationError(
+                self.env._("A redemption is at most %(max)s points.", max=POINTS_MAX)
+            )
+        membership = self.env["cmr.membership"]._find_card(
             card_number, self.alliance_id
         )
-        self._cmr_check_valid()
-        self._cmr_check_service(product)
-        membership._cmr_check_consent(proof)
-        return membership._cmr_redeem(
+        self._check_valid()
+        self._check_service(product)
+        membership._check_consent(proof)
+        return membership._redeem(
             points, agreement=self, product=product, reference=reference
         )
 
     @api.model
-    def _cmr_portal_agreements(self, partner):
+    def _portal_agreements(self, partner):
         """Agreements a merchant's portal user works under (sudo, pinned to the
         user's commercial partner)."""
         return self.sudo().search(
@@ -261,13 +264,13 @@ class CmrAllianceMerchant(models.Model):
         )
 
     @api.model
-    def _cmr_portal_agreement(self, partner, card_number):
+    def _portal_agreement(self, partner, card_number):
         """The card and the agreement under which a portal merchant serves
         it today."""
-        agreements = self._cmr_portal_agreements(partner)
+        agreements = self._portal_agreements(partner)
         if not agreements:
             raise UserError(self.env._("You are not a merchant of any alliance."))
-        membership = self.env["cmr.membership"]._cmr_find_card(
+        membership = self.env["cmr.membership"]._find_card(
             card_number, agreements.alliance_id
         )
         today = fields.Date.context_today(self)
@@ -282,33 +285,23 @@ class CmrAllianceMerchant(models.Model):
             agreement = agreements.filtered(
                 lambda a: a.alliance_id == membership.alliance_id
             )[:1]
-            agreement._cmr_check_valid(today)
+            agreement._check_valid(today)
         return membership, agreement
 
     @api.model
-    def _cmr_portal_record(self, partner, values):
-        """Record a portal merchant's transaction. ``partner`` is the logged-in
-        user's partner, never one from the request; ``values`` come parsed by
-        the controller: ``card_number``, ``kind`` (purchase or redeem),
-        ``quantity`` (a float), ``service_id`` (an int or None),
-        ``reference`` and ``proof`` (the holder's code or PIN). Returns the
-        ledger line.
+    def _portal_record(self, partner, values):
+        """Record a portal merchant's transaction; returns the ledger line.
+        ``partner`` is the logged-in user's partner, never one from the
+        request; ``values`` come parsed by the controller's form
+        (``counter_form_validate``): ``card_number``, ``kind`` (``purchase``
+        or ``redeem``), ``quantity`` (a positive amount, or whole points),
+        ``service_id`` (an id or None), ``reference`` and ``proof`` (the
+        holder's code or PIN).
 
-        Nothing of a refused transaction is kept (savepoint), except a wrong
-        code or PIN: it counts towards the card's attempt limit."""
-        try:
-            with self.env.cr.savepoint():
-                return self._cmr_portal_record_line(partner, values)
-        except CmrConsentError as error:
-            if (values.get("proof") or "").strip():
-                error.membership._cmr_consent_failed()
-            raise
-
-    @api.model
-    def _cmr_portal_record_line(self, partner, values):
-        membership, agreement = self._cmr_portal_agreement(
-            partner, values.get("card_number")
-        )
+        The caller undoes a refused transaction (savepoint); a wrong code or
+        PIN raises ``CmrConsentError``, whose ``count_attempt()`` then counts
+        it towards the card's attempt limit."""
+        membership, agreement = self._portal_agreement(partner, values["card_number"])
         product = self.env["product.product"]
         if values.get("service_id"):
             product = agreement.service_ids.filtered(
@@ -316,38 +309,24 @@ class CmrAllianceMerchant(models.Model):
             )
             if not product:
                 raise UserError(self.env._("Choose one of the accepted services."))
-        kind = values.get("kind")
-        reference = (values.get("reference") or "").strip() or None
-        number = values.get("quantity")
-        if number is None or not math.isfinite(number) or number <= 0:
-            raise UserError(
-                self.env._("Enter a positive number, for example 120 or 35.50.")
-            )
-        if kind == "purchase":
-            return agreement._cmr_record_purchase(
-                membership.card_number, number, product, reference
-            )
-        if kind == "redeem":
-            if number != int(number):
-                raise UserError(self.env._("Points are whole numbers."))
-            if number > POINTS_MAX:
-                raise ValidationError(
-                    self.env._(
-                        "A redemption is at most %(max)s points.", max=POINTS_MAX
-                    )
-                )
-            return agreement._cmr_record_redemption(
+        if values["kind"] == "purchase":
+            return agreement._record_purchase(
                 membership.card_number,
-                int(number),
+                values["quantity"],
                 product,
-                reference,
-                proof=values.get("proof"),
+                values.get("reference"),
             )
-        raise UserError(self.env._("Choose a purchase or a redemption."))
+        return agreement._record_redemption(
+            membership.card_number,
+            values["quantity"],
+            product,
+            values.get("reference"),
+            proof=values.get("proof"),
+        )
 
     @api.model
-    def _cmr_portal_send_code(self, partner, card_number):
+    def _portal_send_code(self, partner, card_number):
         """A portal merchant asks for a one-time code for the card's holder."""
-        membership, agreement = self._cmr_portal_agreement(partner, card_number)
-        membership._cmr_send_code(agreement)
+        membership, agreement = self._portal_agreement(partner, card_number)
+        membership._send_code(agreement)
         return membership

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
+from stdnum import luhn
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -22,34 +23,32 @@ PROOF_BLOCK_MINUTES = 60
 EXPIRY_NOTICE_DAYS = 60
 
 
-def luhn_check_digit(digits):
-    """Luhn check digit of a string of digits (the digit to append)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number):
+def card_number_valid(number):
+    """A card number: ``CARD_LENGTH`` ASCII digits, the last one the Luhn
+    check digit of the others."""
     return (
-        len(number) == CARD_LENGTH
+        isinstance(number, str)
+        and len(number) == CARD_LENGTH
+        and number.isascii()
         and number.isdigit()
-        and luhn_check_digit(number[:-1]) == number[-1]
+        and luhn.is_valid(number)
     )
 
 
 class CmrConsentError(UserError):
-    """A redemption refused for a wrong or missing code or PIN: the caller
-    records the failed attempt once the refused transaction is undone."""
+    """A redemption refused for a wrong or missing code or PIN. Once the
+    refused transaction is undone (the caller's savepoint),
+    ``count_attempt()`` counts a wrong code or PIN towards the card's
+    attempt limit (a missing one does not count)."""
 
-    def __init__(self, message, membership):
+    def __init__(self, message, membership, wrong_proof=False):
         super().__init__(message)
         self.membership = membership
+        self.wrong_proof = wrong_proof
+
+    def count_attempt(self):
+        if self.wrong_proof:
+            self.membership._consent_failed()
 
 
 class CmrMembership(models.Model):
@@ -185,7 +184,7 @@ class CmrMembership(models.Model):
             body = prefix + str(secrets.randbelow(10**random_length)).rjust(
                 random_length, "0"
             )
-            number = self._cmr_card_number(body)
+            number = self._card_number(body)
             if (
                 not self.sudo()
                 .with_context(active_test=False)
@@ -195,18 +194,16 @@ class CmrMembership(models.Model):
         raise UserError(self.env._("No free card number was found: try again."))
 
     @api.model
-    def _cmr_card_number(self, body):
+    def _card_number(self, body):
         body = body.rjust(CARD_LENGTH - 1, "0")[-(CARD_LENGTH - 1) :]
-        return body + luhn_check_digit(body)
+        return body + luhn.calc_check_digit(body)
 
     @api.depends("alliance_id.benefit_ids.tier_ids", "partner_id")
     @api.depends_context("company")
     def _compute_benefit_ids(self):
         for membership in self:
-            membership.benefit_ids = (
-                membership.alliance_id.benefit_ids._cmr_for_partner(
-                    membership.partner_id
-                )
+            membership.benefit_ids = membership.alliance_id.benefit_ids._for_partner(
+                membership.partner_id
             )
 
     @api.depends("date_start", "alliance_id.card_validity_months")
@@ -223,14 +220,14 @@ class CmrMembership(models.Model):
             membership.has_pin = bool(membership.pin_hash)
 
     def _compute_balance(self):
-        balances = self._cmr_balances()
+        balances = self._balances()
         for membership in self:
             membership.balance = balances.get(membership.id, 0)
 
     @api.constrains("card_number")
     def _check_card_number(self):
         for membership in self:
-            if not luhn_valid(membership.card_number):
+            if not card_number_valid(membership.card_number):
                 raise ValidationError(
                     self.env._(
                         "%(number)s is not a valid card number.",
@@ -287,12 +284,12 @@ class CmrMembership(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cmr_find_card(self, card_number, alliances):
+    def _find_card(self, card_number, alliances):
         """The usable card with this number in ``alliances``; clear errors for
         mistyped, unknown, suspended or expired cards. Searches as superuser
         within the given alliances only."""
         number = (card_number or "").replace(" ", "").replace("-", "")
-        if not luhn_valid(number):
+        if not card_number_valid(number):
             raise UserError(
                 self.env._(
                     "Mistyped card number: a card number has %(length)s digits and "
@@ -308,10 +305,10 @@ class CmrMembership(models.Model):
             raise UserError(
                 self.env._("Unknown card number %(number)s.", number=number)
             )
-        membership._cmr_check_usable()
+        membership._check_usable()
         return membership
 
-    def _cmr_check_usable(self, day=None):
+    def _check_usable(self, day=None):
         day = day or fields.Date.context_today(self)
         for membership in self:
             if membership.state == "suspended":
@@ -333,24 +330,26 @@ class CmrMembership(models.Model):
                     )
                 )
 
-    def _cmr_balances(self):
+    def _balances(self):
         """{membership id: balance} in one query."""
         if not self.ids:
             return {}
-        Line = self.env["cmr.points.line"]
-        Line.flush_model(["membership_id", "points"])
-        self.env.cr.execute(
-            """
+        self.env["cmr.points.line"].flush_model(["membership_id", "points"])
+        return dict(
+            self.env.execute_query(
+                SQL(
+                    """
             SELECT membership_id, SUM(points)
               FROM cmr_points_line
              WHERE membership_id = ANY(%s)
           GROUP BY membership_id
-            """,
-            [list(self.ids)],
+                    """,
+                    list(self.ids),
+                )
+            )
         )
-        return dict(self.env.cr.fetchall())
 
-    def _cmr_lock(self):
+    def _lock(self):
         """Lock the cards' rows until the end of the transaction: two
         movements of one card never interleave.
 
@@ -360,23 +359,26 @@ class CmrMembership(models.Model):
         refuses the waiting transaction (serialization failure) and Odoo
         retries the request, which then sees the first movement."""
         if self.ids:
-            self.env.cr.execute(
-                "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
-                "ORDER BY id FOR UPDATE",
-                [list(self.ids)],
+            self.env.execute_query(
+                SQL(
+                    "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
+                    "ORDER BY id FOR UPDATE",
+                    list(self.ids),
+                )
             )
-            self.env.cr.execute(
-                "UPDATE cmr_membership SET write_date = write_date WHERE id = ANY(%s)",
-                [list(self.ids)],
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_membership SET write_date = write_date "
+                    "WHERE id = ANY(%s)",
+                    list(self.ids),
+                )
             )
 
-    def _cmr_earn(
-        self, points, agreement=None, amount=0.0, product=None, reference=None
-    ):
+    def _earn(self, points, agreement=None, amount=0.0, product=None, reference=None):
         self.ensure_one()
         if points <= 0:
             raise UserError(self.env._("Earned points must be positive."))
-        self._cmr_check_usable()
+        self._check_usable()
         return (
             self.env["cmr.points.line"]
             .sudo()
@@ -393,19 +395,19 @@ class CmrMembership(models.Model):
             )
         )
 
-    def _cmr_redeem(self, points, agreement=None, product=None, reference=None):
+    def _redeem(self, points, agreement=None, product=None, reference=None):
         """Spend ``points`` of the card, oldest first. The card's row is
         locked first: a concurrent movement of the card waits, is refused
-        with a serialization failure and retried (see ``_cmr_lock``)."""
+        with a serialization failure and retried (see ``_lock``)."""
         self.ensure_one()
         if not isinstance(points, int) or points <= 0:
             raise UserError(
                 self.env._("Redeemed points must be a positive whole number.")
             )
-        self._cmr_check_usable()
-        self._cmr_lock()
-        self._cmr_expire()
-        balance = self._cmr_balances().get(self.id, 0)
+        self._check_usable()
+        self._lock()
+        self._expire()
+        balance = self._balances().get(self.id, 0)
         if points > balance:
             # The balance is not told: a merchant types card numbers.
             raise UserError(
@@ -419,7 +421,7 @@ class CmrMembership(models.Model):
         return (
             self.env["cmr.points.line"]
             .sudo()
-            ._cmr_consume(
+            ._consume(
                 self,
                 points,
                 {
@@ -432,7 +434,7 @@ class CmrMembership(models.Model):
             )
         )
 
-    def _cmr_adjust(self, points, reason):
+    def _adjust(self, points, reason):
         """A manager's correction, positive or negative, with its reason."""
         self.ensure_one()
         if not (reason or "").strip():
@@ -449,9 +451,9 @@ class CmrMembership(models.Model):
                     "reason": reason,
                 }
             )
-        self._cmr_lock()
-        self._cmr_expire()
-        balance = self._cmr_balances().get(self.id, 0)
+        self._lock()
+        self._expire()
+        balance = self._balances().get(self.id, 0)
         if -points > balance:
             raise UserError(
                 self.env._(
@@ -462,22 +464,22 @@ class CmrMembership(models.Model):
                     points=-points,
                 )
             )
-        return Line._cmr_consume(self, -points, {"kind": "adjust", "reason": reason})
+        return Line._consume(self, -points, {"kind": "adjust", "reason": reason})
 
-    def _cmr_expire(self, day=None):
+    def _expire(self, day=None):
         """Expire the points of these cards that are older than their
         alliance allows (callers hold the cards' lock)."""
         return (
             self.env["cmr.points.line"]
             .sudo()
-            ._cmr_expire_points(day or fields.Date.context_today(self), self.ids)
+            ._expire_points(day or fields.Date.context_today(self), self.ids)
         )
 
     # ------------------------------------------------------------------
     # Holder's consent to a redemption: one-time code or card PIN
     # ------------------------------------------------------------------
 
-    def _cmr_set_pin(self, pin, confirmation=None):
+    def _set_pin(self, pin, confirmation=None):
         """Set the card's PIN (the holder, from the portal). Clears the
         wrong-attempt count: the holder has just proved who they are."""
         self.ensure_one()
@@ -496,7 +498,7 @@ class CmrMembership(models.Model):
             )
         if confirmation is not None and confirmation != pin:
             raise UserError(self.env._("The two PINs differ: type the same twice."))
-        self._cmr_lock()
+        self._lock()
         self.sudo().write(
             {
                 "pin_hash": self.env["res.users"]._crypt_context().hash(pin),
@@ -505,7 +507,7 @@ class CmrMembership(models.Model):
             }
         )
 
-    def _cmr_pin_matches(self, pin):
+    def _pin_matches(self, pin):
         self.ensure_one()
         pin_hash = self.sudo().pin_hash
         if not pin_hash or not (pin.isascii() and pin.isdigit()):
@@ -514,7 +516,7 @@ class CmrMembership(models.Model):
             return False
         return self.env["res.users"]._crypt_context().verify(pin, pin_hash)
 
-    def _cmr_check_consent(self, proof):
+    def _check_consent(self, proof):
         """Raise unless ``proof`` is an open one-time code of the card or its
         PIN, as the alliance asks. A code is used up here. The card is
         locked: its attempt count and codes are read, then written."""
@@ -522,7 +524,7 @@ class CmrMembership(models.Model):
         mode = self.alliance_id.redeem_check
         if mode == "none":
             return
-        self._cmr_lock()
+        self._lock()
         card = self.sudo()
         now = fields.Datetime.now()
         if card.proof_blocked_until and card.proof_blocked_until > now:
@@ -536,11 +538,8 @@ class CmrMembership(models.Model):
             )
         proof = (proof or "").strip()
         if proof and (
-            (
-                mode == "code"
-                and self.env["cmr.membership.code"]._cmr_consume(card, proof)
-            )
-            or card._cmr_pin_matches(proof)
+            (mode == "code" and self.env["cmr.membership.code"]._consume(card, proof))
+            or card._pin_matches(proof)
         ):
             if card.proof_failures:
                 card.write({"proof_failures": 0})
@@ -564,13 +563,13 @@ class CmrMembership(models.Model):
                 "nothing was redeemed.",
                 number=card.card_number,
             )
-        raise CmrConsentError(message, card)
+        raise CmrConsentError(message, card, wrong_proof=bool(proof))
 
-    def _cmr_consent_failed(self):
+    def _consent_failed(self):
         """Count a wrong code or PIN (after the refused redemption was undone);
         the last allowed one blocks the card's redemptions for a while."""
         self.ensure_one()
-        self._cmr_lock()
+        self._lock()
         card = self.sudo()
         failures = card.proof_failures + 1
         if failures >= PROOF_MAX_FAILURES:
@@ -584,7 +583,7 @@ class CmrMembership(models.Model):
         else:
             card.write({"proof_failures": failures})
 
-    def _cmr_send_code(self, agreement):
+    def _send_code(self, agreement):
         """E-mail the holder a one-time code for a redemption at
         ``agreement``'s merchant. The holder asked for it at the counter, so
         the contact gate may not hold it back for windows, quiet days or
@@ -608,8 +607,8 @@ class CmrMembership(models.Model):
                     number=self.card_number,
                 )
             )
-        self._cmr_lock()
-        code = self.env["cmr.membership.code"]._cmr_issue(self, agreement)
+        self._lock()
+        code = self.env["cmr.membership.code"]._issue(self, agreement)
         holder_env = self.with_context(lang=holder.lang).env
         subject = holder_env._(
             "Your code to redeem points of card %(number)s",
@@ -661,16 +660,16 @@ class CmrMembership(models.Model):
     # Portal
     # ------------------------------------------------------------------
 
-    def _cmr_portal_values(self):
+    def _portal_values(self):
         """What the member's portal shows of these cards (which the portal
         user has already been allowed to read): balance, points expiring
         soon and the merchants where each card is accepted today."""
         today = fields.Date.context_today(self)
-        balances = self._cmr_balances()
+        balances = self._balances()
         soon = today + relativedelta(days=EXPIRY_NOTICE_DAYS)
         expiring = {}
         for _line, membership_id, left, expires_on in (
-            self.env["cmr.points.line"].sudo()._cmr_open_earnings(self.ids)
+            self.env["cmr.points.line"].sudo()._open_earnings(self.ids)
         ):
             if expires_on and expires_on <= soon:
                 points, first = expiring.get(membership_id, (0, expires_on))
@@ -725,7 +724,7 @@ class CmrMembership(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cmr_activity_stats(self, group, ids, days_by_id):
+    def _activity_stats(self, group, ids, days_by_id):
         """{group id: (members, active members)} for alliances (``group`` =
         ``alliance_id``) or merchant agreements (``agreement_id``): active
         members have a ledger line (there) in the group's activity window."""
@@ -740,7 +739,7 @@ class CmrMembership(models.Model):
         column = SQL.identifier(
             "alliance_id" if group == "alliance_id" else "agreement_id"
         )
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
                 """
             WITH w(gid, since) AS (SELECT * FROM unnest(%s::int[], %s::timestamp[]))
@@ -759,16 +758,14 @@ class CmrMembership(models.Model):
                 column,
             )
         )
-        return {
-            gid: (members, active) for gid, members, active in self.env.cr.fetchall()
-        }
+        return {gid: (members, active) for gid, members, active in rows}
 
     # ------------------------------------------------------------------
-    # Crons
+    # Expiry (run by the points expiry's scheduled action)
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_expire_cards(self):
+    def _expire_cards(self):
         today = fields.Date.context_today(self)
         self.search([("state", "!=", "expired"), ("date_end", "<", today)]).write(
             {"state": "expired"}

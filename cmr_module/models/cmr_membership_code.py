@@ -33,13 +33,13 @@ class CmrMembershipCode(models.Model):
     used_date = fields.Datetime(readonly=True)
 
     @api.model
-    def _cmr_hash(self, membership, code):
+    def _hash(self, membership, code):
         return hmac_tool(
             self.env(su=True), "cmr-redeem-code", f"{membership.id}:{code}"
         )
 
     @api.model
-    def _cmr_issue(self, membership, agreement):
+    def _issue(self, membership, agreement):
         """A new code for the (locked) card; its older open codes stop
         working. Returns the code in clear, for the holder's message only."""
         now = fields.Datetime.now()
@@ -62,14 +62,14 @@ class CmrMembershipCode(models.Model):
             {
                 "membership_id": membership.id,
                 "agreement_id": agreement.id,
-                "code_hash": self._cmr_hash(membership, code),
+                "code_hash": self._hash(membership, code),
                 "expires_at": now + timedelta(minutes=CODE_VALID_MINUTES),
             }
         )
         return code
 
     @api.model
-    def _cmr_consume(self, membership, code):
+    def _consume(self, membership, code):
         """Use the card's open code equal to ``code``; False when there is
         none. The UPDATE ... WHERE used_date IS NULL makes a code usable once
         even if two counters type it at the same moment: the second waits for
@@ -79,7 +79,7 @@ class CmrMembershipCode(models.Model):
             return False
         self.flush_model()
         now = fields.Datetime.now()
-        expected = self._cmr_hash(membership, code)
+        expected = self._hash(membership, code)
         open_codes = self.sudo().search_fetch(
             [
                 ("membership_id", "=", membership.id),

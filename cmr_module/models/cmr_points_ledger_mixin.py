@@ -11,10 +11,12 @@ class CmrPointsLedgerMixin(models.AbstractModel):
 
     Rows are appended by the card's methods (earn, redeem, adjust, expire),
     which check the balance and hold the card's lock, as superuser; never
-    directly by a user or a client. Nobody changes or deletes them.
+    directly by a user or a client. Nobody changes or deletes them
+    (``cmr.append.only.mixin``).
     """
 
     _name = "cmr.points.ledger.mixin"
+    _inherit = ["cmr.append.only.mixin"]
     _description = "CMR Points Ledger Row"
 
     @api.model_create_multi
@@ -29,13 +31,7 @@ class CmrPointsLedgerMixin(models.AbstractModel):
             )
         return super().create(vals_list)
 
-    def write(self, vals):  # pylint: disable=method-required-super
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be changed.")
-        )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise UserError(
-            self.env._("The points ledger is append-only: lines cannot be deleted.")
+    def _append_only_hint(self):
+        return self.env._(
+            "Adjust the card's points instead: the correction is a new line."
         )

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.sql import audit_values, related_columns
 from .cmr_input_guard import AMOUNT_MAX, NAME_MAX
 from .cmr_points_ledger_mixin import POINTS_MAX
 
@@ -182,11 +183,13 @@ class CmrPointsLine(models.Model):
 
     def init(self):
         # Open earnings by age, for the expiry run.
-        self.env.cr.execute(
-            """
+        self.env.execute_query(
+            SQL(
+                """
             CREATE INDEX IF NOT EXISTS cmr_points_line_positive_expiry_idx
                 ON cmr_points_line (expires_on, membership_id) WHERE points > 0
-            """
+                """
+            )
         )
 
     # Set when the line is written, under the validity of that day: a later
@@ -206,7 +209,7 @@ class CmrPointsLine(models.Model):
         for line in self:
             line.display_name = f"{labels.get(line.kind, '')} {line.points:+d}"
 
-    def _cmr_portal_summary(self):
+    def _portal_summary(self):
         """What the merchant's counter confirms after recording a line."""
         self.ensure_one()
         return self.env._(
@@ -221,12 +224,12 @@ class CmrPointsLine(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cmr_open_earnings(self, membership_ids, expired_before=None):
+    def _open_earnings(self, membership_ids, expired_before=None):
         """[(line id, membership id, points left, expires on)] of positive lines, oldest
         first, optionally only those expired before a day. One query."""
         self.flush_model()
         self.env["cmr.points.allocation"].flush_model()
-        self.env.cr.execute(
+        return self.env.execute_query(
             SQL(
                 """
             SELECT l.id, l.membership_id, l.points - COALESCE(a.used, 0), l.expires_on
@@ -243,16 +246,15 @@ class CmrPointsLine(models.Model):
                 else SQL(),
             )
         )
-        return self.env.cr.fetchall()
 
     @api.model
-    def _cmr_consume(self, membership, points, values):
+    def _consume(self, membership, points, values):
         """Append a negative line of ``points`` on a locked card and allocate
         it to the oldest open earnings."""
         line = self.create(dict(values, membership_id=membership.id, points=-points))
         allocations = []
         left = points
-        for earn_id, _membership_id, open_points, _expires in self._cmr_open_earnings(
+        for earn_id, _membership_id, open_points, _expires in self._open_earnings(
             membership.ids
         ):
             if left <= 0:
@@ -273,13 +275,14 @@ class CmrPointsLine(models.Model):
         return line
 
     @api.model
-    def _cmr_expiring_cards(self, day):
+    def _expiring_cards(self, day):
         """Ids of the cards with points left on earnings expired before
         ``day``, in id order (one query)."""
         self.flush_model()
         self.env["cmr.points.allocation"].flush_model()
-        self.env.cr.execute(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT DISTINCT l.membership_id
               FROM cmr_points_line l
              WHERE l.points > 0 AND l.expires_on < %s
@@ -287,29 +290,34 @@ class CmrPointsLine(models.Model):
                                           FROM cmr_points_allocation
                                          WHERE earn_line_id = l.id), 0)
           ORDER BY l.membership_id
-            """,
-            [day],
+                """,
+                day,
+            )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return [row[0] for row in rows]
 
     @api.model
-    def _cmr_expire_points(self, day, membership_ids=None):
+    def _expire_points(self, day, membership_ids=None):
         """Expire what is left of earnings older than their validity, on
         ``day``: one expiry line per card, allocated to the earnings. Set-based
         (a few statements whatever the number of cards). Returns the number of
         points expired."""
         self.flush_model()
         self.env["cmr.points.allocation"].flush_model()
-        cr = self.env.cr
         if membership_ids is None:
-            membership_ids = self._cmr_expiring_cards(day)
+            membership_ids = self._expiring_cards(day)
             # Lock the cards: a redemption running now waits for the expiry.
-            self.env["cmr.membership"].browse(membership_ids)._cmr_lock()
+            self.env["cmr.membership"].browse(membership_ids)._lock()
         if not membership_ids:
             return 0
         now = fields.Datetime.now()
-        cr.execute(
-            """
+        # Raw INSERTs: one statement appends the expiry lines and allocations
+        # of every card (the ORM would run per card); the stored related
+        # fields of a line are copied from its card (related_columns).
+        related = related_columns(self, "membership_id")
+        [[expired]] = self.env.execute_query(
+            SQL(
+                """
             WITH open AS (
                 SELECT l.id, l.membership_id, l.points - COALESCE(a.used, 0) AS left_
                   FROM cmr_points_line l
@@ -322,12 +330,11 @@ class CmrPointsLine(models.Model):
                 SELECT membership_id, SUM(left_) AS total
                   FROM open GROUP BY membership_id
             ), expiry AS (
-                INSERT INTO cmr_points_line (membership_id, partner_id, alliance_id,
-                       company_id, kind, points, date, amount, reason, user_id,
+                INSERT INTO cmr_points_line (membership_id, %(related)s, kind, points,
+                       date, amount, reason, user_id,
                        create_uid, create_date, write_uid, write_date)
-                SELECT m.id, m.partner_id, m.alliance_id, m.company_id, 'expire',
-                       -p.total, %(now)s, 0, %(reason)s, NULL,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                SELECT m.id, %(related_values)s, 'expire', -p.total,
+                       %(now)s, 0, %(reason)s, NULL, %(audit)s
                   FROM per_card p JOIN cmr_membership m ON m.id = p.membership_id
              RETURNING id, membership_id
             ), allocation AS (
@@ -338,16 +345,20 @@ class CmrPointsLine(models.Model):
              RETURNING points
             )
             SELECT COALESCE(SUM(points), 0) FROM allocation
-            """,
-            {
-                "day": day,
-                "ids": list(membership_ids),
-                "now": now,
-                "uid": self.env.uid,
-                "reason": self.env._("Points older than the alliance allows"),
-            },
+                """,
+                day=day,
+                ids=list(membership_ids),
+                related=SQL(", ").join(
+                    SQL.identifier(column) for column, _source in related
+                ),
+                related_values=SQL(", ").join(
+                    SQL.identifier("m", source) for _column, source in related
+                ),
+                now=now,
+                reason=self.env._("Points older than the alliance allows"),
+                audit=audit_values(self.env, now),
+            )
         )
-        expired = cr.fetchone()[0]
         self.invalidate_model()
         self.env["cmr.points.allocation"].invalidate_model()
         self.env["cmr.membership"].invalidate_model(["line_ids", "balance"])
@@ -358,7 +369,7 @@ class CmrPointsLine(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cmr_earn_from_company(self):
+    def _earn_from_company(self):
         """Points for paid customer invoices or confirmed sales orders of
         members, per their alliance's rule; each document earns once per
         card. Returns the new lines."""
@@ -368,9 +379,9 @@ class CmrPointsLine(models.Model):
         self.env["cmr.membership"].flush_model()
         self.env["cmr.alliance"].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
-        cr = self.env.cr
-        cr.execute(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT DISTINCT ON (mv.id, ms.alliance_id)
                    ms.id, al.earn_rate, mv.id, NULL::int, mv.amount_total_signed,
                    mv.name
@@ -387,11 +398,12 @@ class CmrPointsLine(models.Model):
                AND NOT EXISTS (SELECT 1 FROM cmr_points_line l
                                 WHERE l.membership_id = ms.id AND l.move_id = mv.id)
           ORDER BY mv.id, ms.alliance_id, (ms.partner_id = mv.partner_id) DESC, ms.id
-            """
+                """
+            )
         )
-        rows = cr.fetchall()
-        cr.execute(
-            """
+        rows += self.env.execute_query(
+            SQL(
+                """
             SELECT DISTINCT ON (so.id, ms.alliance_id)
                    ms.id, al.earn_rate, NULL::int, so.id,
                    so.amount_total / COALESCE(NULLIF(so.currency_rate, 0), 1),
@@ -410,9 +422,9 @@ class CmrPointsLine(models.Model):
                                 WHERE l.membership_id = ms.id
                                   AND l.sale_order_id = so.id)
           ORDER BY so.id, ms.alliance_id, (ms.partner_id = so.partner_id) DESC, ms.id
-            """
+                """
+            )
         )
-        rows += cr.fetchall()
         values = []
         for membership_id, rate, move_id, order_id, amount, name in rows:
             points = math.floor(amount * rate + 1e-9)
@@ -437,16 +449,16 @@ class CmrPointsLine(models.Model):
         return self.sudo().create(values)
 
     @api.model
-    def _cmr_take_back_refunds(self):
+    def _take_back_refunds(self):
         """Posted credit notes of invoices that earned points take back the
         refunded share of those points, up to what is left on the card (a
         negative adjustment, oldest points first); each credit note once per
         card. Returns the new lines."""
         self.flush_model()
         self.env["account.move"].flush_model()
-        cr = self.env.cr
-        cr.execute(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT l.membership_id, rf.id, rf.name,
                    LEAST(l.points, FLOOR(l.points * ABS(rf.amount_total_signed)
                                          / NULLIF(ABS(mv.amount_total_signed), 0)
@@ -459,15 +471,16 @@ class CmrPointsLine(models.Model):
                                 WHERE x.membership_id = l.membership_id
                                   AND x.move_id = rf.id)
           ORDER BY l.membership_id, rf.id
-            """
+                """
+            )
         )
-        rows = [row for row in cr.fetchall() if row[3]]
+        rows = [row for row in rows if row[3]]
         if not rows:
             return self.browse()
         cards = self.env["cmr.membership"].browse({row[0] for row in rows})
-        cards._cmr_lock()
-        cards._cmr_expire()
-        balances = cards._cmr_balances()
+        cards._lock()
+        cards._expire()
+        balances = cards._balances()
         lines = self.browse()
         for membership_id, move_id, name, points in rows:
             points = min(points, balances.get(membership_id, 0))
@@ -475,7 +488,7 @@ class CmrPointsLine(models.Model):
                 # Nothing left to take back now: the next run tries again.
                 continue
             balances[membership_id] -= points
-            lines |= self.sudo()._cmr_consume(
+            lines |= self.sudo()._consume(
                 cards.browse(membership_id),
                 points,
                 {
@@ -488,7 +501,7 @@ class CmrPointsLine(models.Model):
         return lines
 
     @api.model
-    def _cmr_take_back_cancelled_orders(self, orders=None):
+    def _take_back_cancelled_orders(self, orders=None):
         """Earnings of sales orders since cancelled are taken back by a
         reversing line (a negative adjustment naming the earning), never by
         changing or deleting the earning.
@@ -502,7 +515,7 @@ class CmrPointsLine(models.Model):
         """
         self.flush_model()
         self.env["sale.order"].flush_model(["state"])
-        self.env.cr.execute(
+        rows = self.env.execute_query(
             SQL(
                 """
             SELECT l.id, l.membership_id, l.points, so.name
@@ -518,20 +531,23 @@ class CmrPointsLine(models.Model):
                 else SQL(),
             )
         )
-        rows = self.env.cr.fetchall()
         if not rows:
             return self.browse()
         cards = self.env["cmr.membership"].browse({row[1] for row in rows})
-        cards._cmr_lock()
-        cards._cmr_expire()
+        cards._lock()
+        cards._expire()
         # Read again under the lock: a concurrent run may have taken some back.
-        self.env.cr.execute(
-            "SELECT reversed_line_id FROM cmr_points_line "
-            "WHERE reversed_line_id = ANY(%s)",
-            [[row[0] for row in rows]],
-        )
-        done = {row[0] for row in self.env.cr.fetchall()}
-        balances = cards._cmr_balances()
+        done = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT reversed_line_id FROM cmr_points_line "
+                    "WHERE reversed_line_id = ANY(%s)",
+                    [row[0] for row in rows],
+                )
+            )
+        }
+        balances = cards._balances()
         lines = self.browse()
         for earn_id, membership_id, points, name in rows:
             take = min(points, balances.get(membership_id, 0))
@@ -549,7 +565,7 @@ class CmrPointsLine(models.Model):
                     points=points,
                 )
             )
-            lines |= self.sudo()._cmr_consume(
+            lines |= self.sudo()._consume(
                 cards.browse(membership_id),
                 take,
                 {
@@ -570,18 +586,18 @@ class CmrPointsLine(models.Model):
         """Expire cards, then old points, a batch of cards per call: the
         scheduler commits each batch and calls again while some are left, so
         the cards are never locked long."""
-        self.env["cmr.membership"]._cron_expire_cards()
+        self.env["cmr.membership"]._expire_cards()
         day = fields.Date.context_today(self)
-        card_ids = self._cmr_expiring_cards(day)
+        card_ids = self._expiring_cards(day)
         batch = card_ids[:batch_size]
-        self.env["cmr.membership"].browse(batch)._cmr_lock()
-        self._cmr_expire_points(day, batch)
+        self.env["cmr.membership"].browse(batch)._lock()
+        self._expire_points(day, batch)
         self.env["ir.cron"]._notify_progress(
             done=len(batch), remaining=len(card_ids) - len(batch)
         )
 
     @api.model
     def _cron_earn_from_company(self):
-        self._cmr_earn_from_company()
-        self._cmr_take_back_refunds()
-        self._cmr_take_back_cancelled_orders()
+        self._earn_from_company()
+        self._take_back_refunds()
+        self._take_back_cancelled_orders()

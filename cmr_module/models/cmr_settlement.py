@@ -119,7 +119,7 @@ class CmrSettlement(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cmr_settle(self, agreements, date_from, date_to):
+    def _settle(self, agreements, date_from, date_to):
         """Statements of ``agreements`` for [date_from, date_to] with their
         draft accounting documents. Periods already settled are returned
         as they are. Totals come from one grouped query."""
@@ -142,7 +142,7 @@ class CmrSettlement(models.Model):
             )
         # Two settlements of an agreement never interleave: the second waits,
         # is refused (serialization failure), retried, and finds the first's.
-        self._cmr_lock_agreements(agreements)
+        self._lock_agreements(agreements)
         existing = self.search(
             [("agreement_id", "in", agreements.ids), ("date_from", "=", date_from)]
         )
@@ -216,13 +216,13 @@ class CmrSettlement(models.Model):
         )
         # Statements computed earlier but not invoiced (an error in between)
         # get their documents now; invoiced ones are left alone.
-        (existing | new)._cmr_create_moves()
+        (existing | new)._create_moves()
         return existing | new
 
     @api.model
-    def _cmr_lock_agreements(self, agreements):
+    def _lock_agreements(self, agreements):
         """Lock the agreements' rows until the end of the transaction and
-        rewrite them, like ``cmr.membership._cmr_lock``."""
+        rewrite them, like ``cmr.membership._lock``."""
         if agreements:
             self.env.execute_query(
                 SQL(
@@ -239,9 +239,9 @@ class CmrSettlement(models.Model):
                 )
             )
 
-    def _cmr_create_moves(self):
+    def _create_moves(self):
         """Draft customer invoices and vendor bills of computed statements,
-        as superuser: the caller passed ``_cmr_settle``'s checks, and the
+        as superuser: the caller passed ``_settle``'s checks, and the
         documents are the statement's figures, nothing the caller chose."""
         Move = self.env["account.move"].sudo()
         journals = {}  # (company, journal type): journal, looked up once
@@ -249,15 +249,15 @@ class CmrSettlement(models.Model):
             values = {"state": "done"}
             if settlement.amount_due_by_merchant:
                 values["invoice_id"] = Move.create(
-                    settlement._cmr_move_values("out_invoice", journals)
+                    settlement._move_values("out_invoice", journals)
                 ).id
             if settlement.amount_due_to_merchant:
                 values["bill_id"] = Move.create(
-                    settlement._cmr_move_values("in_invoice", journals)
+                    settlement._move_values("in_invoice", journals)
                 ).id
             settlement.sudo().write(values)
 
-    def _cmr_move_values(self, move_type, journals=None):
+    def _move_values(self, move_type, journals=None):
         """Values of the statement's customer invoice (points earned at the
         merchant) or vendor bill (points redeemed there)."""
         self.ensure_one()
@@ -343,7 +343,7 @@ class CmrSettlement(models.Model):
         return action
 
     @api.model
-    def _cmr_unsettled_periods(self, agreements, until):
+    def _unsettled_periods(self, agreements, until):
         """{(date_from, date_to): agreements} of the calendar months ending by
         ``until`` that are not settled yet, from each agreement's first month
         or the day after its last statement (the rest of a month after a
@@ -386,13 +386,13 @@ class CmrSettlement(models.Model):
             company_agreements = agreements.filtered(
                 lambda a, c=company: a.company_id == c
             )
-            periods = self._cmr_unsettled_periods(company_agreements, until)
+            periods = self._unsettled_periods(company_agreements, until)
             for (date_from, date_to), todo in sorted(periods.items()):
                 # One company's error (e.g. no journal) does not stop the
                 # others'; its later months wait, so no month is skipped.
                 try:
                     with self.env.cr.savepoint():
-                        self.with_company(company)._cmr_settle(todo, date_from, date_to)
+                        self.with_company(company)._settle(todo, date_from, date_to)
                 except UserError as error:
                     _logger.warning(
                         "Settlement of %s for %s skipped: %s",
@@ -411,7 +411,7 @@ class CmrSettlement(models.Model):
             if drafts:
                 try:
                     with self.env.cr.savepoint():
-                        drafts.with_company(company)._cmr_create_moves()
+                        drafts.with_company(company)._create_moves()
                 except UserError as error:
                     _logger.warning(
                         "Settlement documents for %s skipped: %s", company.name, error

@@ -24,7 +24,7 @@ class ResPartner(models.Model):
         memberships = self.env["cmr.membership"].search(
             [("partner_id", "in", self.ids)]
         )
-        balances = memberships._cmr_balances()
+        balances = memberships._balances()
         counts, points = {}, {}
         for membership in memberships:
             partner_id = membership.partner_id.id

@@ -8,5 +8,5 @@ class SaleOrder(models.Model):
         result = super()._action_cancel()
         # The points the orders earned go back at once, whoever cancels
         # (a salesperson has no rights on the alliance ledger).
-        self.env["cmr.points.line"].sudo()._cmr_take_back_cancelled_orders(self)
+        self.env["cmr.points.line"].sudo()._take_back_cancelled_orders(self)
         return result

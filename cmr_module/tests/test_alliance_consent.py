@@ -4,20 +4,20 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .alliance_common import AllianceMixin
+from .alliance_common import AllianceHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestAllianceConsent(AllianceMixin, HttpCase):
+class TestAllianceConsent(AllianceHttpCase):
     """A merchant redeems a member's points only with the holder's one-time
     code or card PIN, as the alliance asks."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.earn(cls, cls.card, 500)
+        cls.earn(cls.card, 500)
         cls.alliance.redeem_check = "code"
 
     def setUp(self):
@@ -25,22 +25,12 @@ class TestAllianceConsent(AllianceMixin, HttpCase):
         self.login_merchant()
 
     def login_merchant(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        response = self.url_open("/my/merchant")
-        self.token = re.search(
-            r'name="csrf_token" value="([^"]+)"', response.text
-        ).group(1)
+        self.login_as(self.merchant_user_a)
+        _response, self.token = self.csrf_token("/my/merchant")
 
     def redeem(self, proof=None, points="100", card=None):
-        data = {
-            "csrf_token": self.token,
-            "card_number": (card or self.card).card_number,
-            "kind": "redeem",
-            "quantity": points,
-        }
-        if proof is not None:
-            data["proof"] = proof
-        response = self.url_open("/my/merchant", data=data)
+        extra = {} if proof is None else {"proof": proof}
+        response = self.counter_post(self.token, points, "redeem", card, **extra)
         self.assertEqual(response.status_code, 200)
         return response
 
@@ -148,13 +138,13 @@ class TestAllianceConsent(AllianceMixin, HttpCase):
         self.member.email = False
         response = self.send_code()
         self.assertIn("no e-mail address", response.text)
-        self.card._cmr_set_pin("482916")
+        self.card._set_pin("482916")
         response = self.redeem("482916")
         self.assertIn("o_cmr_recorded", response.text)
         self.assertEqual(self.card.balance, 400)
 
     def test_attempts_are_bounded(self):
-        self.card._cmr_set_pin("482916")
+        self.card._set_pin("482916")
         for attempt in range(5):
             response = self.redeem(f"99999{attempt}")
             self.assertIn("Wrong", response.text)
@@ -175,16 +165,15 @@ class TestAllianceConsent(AllianceMixin, HttpCase):
                 [("membership_id", "=", self.card.id)]
             )
         )
-        self.card._cmr_set_pin("482916")
+        self.card._set_pin("482916")
         self.assertIn("Wrong", self.redeem("482917").text)
         self.assertIn("o_cmr_recorded", self.redeem("482916").text)
 
     def test_holder_sets_and_changes_pin_in_portal(self):
-        self.authenticate("cmr_member_1", "cmr_member_1")
+        self.login_as(self.member_user)
         url = f"/my/cards/{self.card.id}"
-        response = self.url_open(url)
+        response, token = self.csrf_token(url)
         self.assertIn("o_cmr_pin_form", response.text)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
         for pin, confirm, message in (
             ("12345", "12345", "6 to 12 digits"),
             ("123456", "123457", "two PINs differ"),
@@ -212,9 +201,8 @@ class TestAllianceConsent(AllianceMixin, HttpCase):
         )
         self.assertIn("Your PIN is set", response.text)
         # Another member cannot set the PIN of this card.
-        self.authenticate("cmr_member_2", "cmr_member_2")
-        response = self.url_open(f"/my/cards/{self.card_2.id}")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+        self.login_as(self.member_user_2)
+        _response, token = self.csrf_token(f"/my/cards/{self.card_2.id}")
         response = self.url_open(
             f"{url}/pin",
             data={"csrf_token": token, "pin": "555555", "pin_confirm": "555555"},

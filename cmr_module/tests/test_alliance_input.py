@@ -1,9 +1,7 @@
-import re
-
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .alliance_common import AllianceMixin
+from .alliance_common import AllianceHttpCase
 
 HUGE = "7" * (2 * 1024 * 1024)  # 2 MB
 # Values an attacker posts to every field of every alliance form.
@@ -26,7 +24,7 @@ NON_UTF8 = [b"%ff%fe%00", b"\xff\xfe\xfa"]
 
 
 @tagged("post_install", "-at_install")
-class TestAllianceInput(AllianceMixin, HttpCase):
+class TestAllianceInput(AllianceHttpCase):
     """Out-of-range, huge, NUL and non-UTF-8 input to every alliance form and
     model: a translated error on the page or a ValidationError, never an
     HTTP 500, and nothing written."""
@@ -34,13 +32,8 @@ class TestAllianceInput(AllianceMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.earn(cls, cls.card, 500)
+        cls.earn(cls.card, 500)
         cls.alliance.redeem_check = "code"
-
-    def _token(self, url):
-        response = self.url_open(url)
-        self.assertEqual(response.status_code, 200)
-        return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
     def _state(self):
         """Everything the forms could write."""
@@ -60,44 +53,28 @@ class TestAllianceInput(AllianceMixin, HttpCase):
             self.assertIn(message, response.text)
 
     def test_huge_purchases_show_an_error_and_write_nothing(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        token = self._token("/my/merchant")
+        self.login_as(self.merchant_user_a)
+        _response, token = self.csrf_token("/my/merchant")
         before = self._state()
         for amount in ("3000000000", "1e12", "2147483647", "1e400"):
-            response = self.url_open(
-                "/my/merchant",
-                data={
-                    "csrf_token": token,
-                    "card_number": self.card.card_number,
-                    "kind": "purchase",
-                    "quantity": amount,
-                },
-            )
+            response = self.counter_post(token, amount)
             self.assertEqual(response.status_code, 200, amount)
             self.assertIn("o_cmr_error", response.text, amount)
         self.assertEqual(self._state(), before)
         # The largest purchase still accepted earns a bounded number of points.
-        response = self.url_open(
-            "/my/merchant",
-            data={
-                "csrf_token": token,
-                "card_number": self.card.card_number,
-                "kind": "purchase",
-                "quantity": "100000000",
-            },
-        )
+        response = self.counter_post(token, "100000000")
         self.assertIn("o_cmr_recorded", response.text)
 
     def test_recorded_parameter_out_of_range(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
+        self.login_as(self.merchant_user_a)
         for value in ("99999999999999999999", "2147483648", "-1", "%00", "١٢"):
             response = self.url_open(f"/my/merchant?recorded={value}")
             self.assertEqual(response.status_code, 200, value)
             self.assertNotIn("o_cmr_recorded", response.text)
 
     def test_nul_in_any_text_field(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        token = self._token("/my/merchant")
+        self.login_as(self.merchant_user_a)
+        _response, token = self.csrf_token("/my/merchant")
         before = self._state()
         base = {
             "csrf_token": token,
@@ -131,8 +108,8 @@ class TestAllianceInput(AllianceMixin, HttpCase):
             "reference": "FUZZ",
             "proof": "123456",
         }
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        token = self._token("/my/merchant")
+        self.login_as(self.merchant_user_a)
+        _response, token = self.csrf_token("/my/merchant")
         before = self._state()
         for url in merchant_forms:
             for field in merchant_fields:
@@ -154,9 +131,9 @@ class TestAllianceInput(AllianceMixin, HttpCase):
         self.assertEqual(after[0], before[0])
         self.assertEqual(after[3:], before[3:])
 
-        self.authenticate("cmr_member_1", "cmr_member_1")
+        self.login_as(self.member_user)
         url = f"/my/cards/{self.card.id}"
-        token = self._token(url)
+        _response, token = self.csrf_token(url)
         for field in ("pin", "pin_confirm"):
             for value in FUZZ_VALUES:
                 response = self.url_open(
@@ -219,7 +196,7 @@ class TestAllianceInput(AllianceMixin, HttpCase):
         agreement = self.agreement_a.with_user(self.merchant_user_a).sudo()
         for amount in (3_000_000_000, 1e12, 2_147_483_647):
             with self.assertRaises(ValidationError):
-                agreement._cmr_record_purchase(self.card.card_number, amount)
+                agreement._record_purchase(self.card.card_number, amount)
         with self.assertRaises(ValidationError):
-            agreement._cmr_record_purchase(self.card.card_number, 10, reference="\x00")
+            agreement._record_purchase(self.card.card_number, 10, reference="\x00")
         self.assertEqual(self.card.balance, 500)

@@ -1,4 +1,3 @@
-from odoo import Command
 from odoo.tests import new_test_user, tagged
 
 from .alliance_common import AllianceCase
@@ -23,25 +22,8 @@ class TestAllianceOrderCancel(AllianceCase):
             groups="sales_team.group_sale_salesman_all_leads",
         )
 
-    def order(self, quantity=2):
-        order = (
-            self.env["sale.order"]
-            .with_user(self.salesman)
-            .create(
-                {
-                    "partner_id": self.member_2.id,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": self.product.id,
-                                "product_uom_qty": quantity,
-                                "tax_id": [],
-                            }
-                        )
-                    ],
-                }
-            )
-        )
+    def order(self):
+        order = self.sale_order(self.member_2, self.product, user=self.salesman)
         order.action_confirm()
         return order
 
@@ -51,7 +33,7 @@ class TestAllianceOrderCancel(AllianceCase):
 
     def test_cancel_takes_the_points_back_once(self):
         order = self.order()
-        earning = self.env["cmr.points.line"]._cmr_earn_from_company()
+        earning = self.env["cmr.points.line"]._earn_from_company()
         self.assertEqual(earning.points, 160)
         order.with_user(self.salesman).with_context(
             disable_cancel_warning=True
@@ -76,8 +58,8 @@ class TestAllianceOrderCancel(AllianceCase):
 
     def test_points_already_spent_are_not_taken_below_zero(self):
         order = self.order()
-        self.env["cmr.points.line"]._cmr_earn_from_company()
-        self.agreement_a._cmr_record_redemption(self.card_2.card_number, 100)
+        self.env["cmr.points.line"]._earn_from_company()
+        self.agreement_a._record_redemption(self.card_2.card_number, 100)
         order.with_user(self.salesman).with_context(
             disable_cancel_warning=True
         ).action_cancel()
@@ -90,8 +72,8 @@ class TestAllianceOrderCancel(AllianceCase):
 
     def test_nothing_left_waits_for_the_next_run(self):
         order = self.order()
-        earning = self.env["cmr.points.line"]._cmr_earn_from_company()
-        self.agreement_a._cmr_record_redemption(self.card_2.card_number, 160)
+        earning = self.env["cmr.points.line"]._earn_from_company()
+        self.agreement_a._record_redemption(self.card_2.card_number, 160)
         order.with_user(self.salesman).with_context(
             disable_cancel_warning=True
         ).action_cancel()

@@ -1,46 +1,33 @@
-import re
 from datetime import timedelta
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .alliance_common import AllianceMixin
+from .alliance_common import AllianceHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestAlliancePortal(AllianceMixin, HttpCase):
+class TestAlliancePortal(AllianceHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.earn(cls, cls.card, 500, days_ago=95)  # 5 days left: expiring soon
-        cls.earn(cls, cls.card_2, 80, agreement=cls.agreement_b)
-        cls.b_line = cls.agreement_b._cmr_record_purchase(
+        cls.earn(cls.card, 500, days_ago=95)  # 5 days left: expiring soon
+        cls.earn(cls.card_2, 80, agreement=cls.agreement_b)
+        cls.b_line = cls.agreement_b._record_purchase(
             cls.card_2.card_number, 12.0, reference="SECRET-B-RECEIPT"
         )
 
-    def _token(self, url):
-        response = self.url_open(url)
-        self.assertEqual(response.status_code, 200)
-        return response, re.search(
-            r'name="csrf_token" value="([^"]+)"', response.text
-        ).group(1)
-
     def test_merchant_records_purchase_and_sees_only_its_own(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        response, token = self._token("/my/merchant")
+        self.login_as(self.merchant_user_a)
+        response, token = self.csrf_token("/my/merchant")
         self.assertNotIn("SECRET-B-RECEIPT", response.text)
-        response = self.url_open(
-            "/my/merchant",
-            data={
-                "csrf_token": token,
-                "card_number": self.card.card_number,
-                "kind": "purchase",
-                "quantity": "42.50",
-                "service_id": str(self.wash_service.id),
-                "reference": "A-0001",
-            },
+        response = self.counter_post(
+            token,
+            "42.50",
+            service_id=str(self.wash_service.id),
+            reference="A-0001",
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_cmr_recorded", response.text)
@@ -55,8 +42,8 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         self.assertEqual(line.product_id, self.wash_service)
 
     def test_merchant_bad_input_writes_nothing(self):
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        _response, token = self._token("/my/merchant")
+        self.login_as(self.merchant_user_a)
+        _response, token = self.csrf_token("/my/merchant")
         Line = self.env["cmr.points.line"]
         count = Line.search_count([])
         number = self.card.card_number
@@ -115,24 +102,16 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
                 "date_end": self.today - timedelta(days=35),
             }
         )
-        self.authenticate("cmr_merchant_a", "cmr_merchant_a")
-        _response, token = self._token("/my/merchant")
-        response = self.url_open(
-            "/my/merchant",
-            data={
-                "csrf_token": token,
-                "card_number": self.card.card_number,
-                "kind": "purchase",
-                "quantity": "10",
-            },
-        )
+        self.login_as(self.merchant_user_a)
+        _response, token = self.csrf_token("/my/merchant")
+        response = self.counter_post(token, "10")
         self.assertIn("has no agreement", response.text)
 
     def test_merchant_records_and_cannot_read_other_merchants_or_members(self):
-        a_line = self.agreement_a._cmr_record_purchase(self.card.card_number, 5.0)
+        a_line = self.agreement_a._record_purchase(self.card.card_number, 5.0)
         # Settled the next day, once the period is over.
         with freeze_time(self.today + timedelta(days=1)):
-            settlements = self.env["cmr.settlement"]._cmr_settle(
+            settlements = self.env["cmr.settlement"]._settle(
                 self.agreement_a | self.agreement_b,
                 self.today.replace(day=1),
                 self.today,
@@ -157,7 +136,7 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
             Line.create({"membership_id": self.card.id, "kind": "earn", "points": 9})
 
     def test_member_sees_own_cards_only(self):
-        self.authenticate("cmr_member_1", "cmr_member_1")
+        self.login_as(self.member_user)
         response = self.url_open("/my/cards")
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.card.card_number, response.text)
@@ -194,9 +173,11 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
 
     def test_tour_merchant_records_redemption(self):
         self.alliance.redeem_check = "pin"
-        self.card._cmr_set_pin("482916")
+        self.card._set_pin("482916")
         self.start_tour(
-            "/my", "cmr_alliance_merchant_redemption", login="cmr_merchant_a"
+            "/my",
+            "cmr_alliance_merchant_redemption",
+            login=self.merchant_user_a.login,
         )
         line = self.env["cmr.points.line"].search(
             [("merchant_id", "=", self.merchant_a.id), ("kind", "=", "redeem")]
@@ -206,7 +187,9 @@ class TestAlliancePortal(AllianceMixin, HttpCase):
         self.assertEqual(self.card.balance, 380)
 
     def test_tour_member_views_balance(self):
-        self.start_tour("/my", "cmr_alliance_member_balance", login="cmr_member_1")
+        self.start_tour(
+            "/my", "cmr_alliance_member_balance", login=self.member_user.login
+        )
 
     def test_tour_backend_card_adjustment_and_activity(self):
         self.start_tour(

@@ -2,7 +2,6 @@ from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -19,35 +18,25 @@ class TestAllianceSettlement(AllianceCase):
         cls.month_start = cls.today.replace(day=1) - relativedelta(months=1)
         cls.month_end = cls.today.replace(day=1) - timedelta(days=1)
         mid = datetime.combine(cls.month_start + timedelta(days=10), time(12))
-        Line = cls.env["cmr.points.line"]
-        values = [
-            (cls.card, "earn", 1000, cls.agreement_a, mid),
-            (cls.card_2, "earn", 300, cls.agreement_a, mid),
-            (cls.card, "earn", 50, cls.agreement_b, mid),
-            (cls.card, "earn", 70, cls.agreement_a, fields.Datetime.now()),
-        ]
         # Agreements valid from 30 days ago: let them cover last month.
         (cls.agreement_a | cls.agreement_b).write(
             {"date_start": cls.month_start - timedelta(days=31)}
         )
-        for card, kind, points, agreement, date in values:
-            Line.create(
-                {
-                    "membership_id": card.id,
-                    "kind": kind,
-                    "points": points,
-                    "agreement_id": agreement.id,
-                    "date": date,
-                }
-            )
-        cls.redemption = Line._cmr_consume(
+        for card, points, agreement, date in (
+            (cls.card, 1000, cls.agreement_a, mid),
+            (cls.card_2, 300, cls.agreement_a, mid),
+            (cls.card, 50, cls.agreement_b, mid),
+            (cls.card, 70, cls.agreement_a, None),
+        ):
+            cls.earn(card, points, agreement=agreement, date=date)
+        cls.redemption = cls.env["cmr.points.line"]._consume(
             cls.card,
             400,
             {"kind": "redeem", "agreement_id": cls.agreement_a.id, "date": mid},
         )
 
     def settle(self, agreements=None):
-        return self.env["cmr.settlement"]._cmr_settle(
+        return self.env["cmr.settlement"]._settle(
             agreements or (self.agreement_a | self.agreement_b),
             self.month_start,
             self.month_end,
@@ -92,11 +81,11 @@ class TestAllianceSettlement(AllianceCase):
         Settlement = self.env["cmr.settlement"]
         agreements = self.agreement_a | self.agreement_b
         with self.assertRaisesRegex(UserError, "already covers"):
-            Settlement._cmr_settle(
+            Settlement._settle(
                 agreements, self.month_start + timedelta(days=14), self.month_end
             )
         with self.assertRaisesRegex(UserError, "not past yet"):
-            Settlement._cmr_settle(agreements, self.today.replace(day=1), self.today)
+            Settlement._settle(agreements, self.today.replace(day=1), self.today)
         self.assertEqual(
             Settlement.search([("agreement_id", "in", agreements.ids)]), first
         )
@@ -173,7 +162,7 @@ class TestAllianceSettlement(AllianceCase):
             self.agreement_b,
         )
         with self.assertRaisesRegex(UserError, "ends before"):
-            self.env["cmr.settlement"]._cmr_settle(
+            self.env["cmr.settlement"]._settle(
                 self.agreement_a, self.month_end, self.month_start
             )
 
@@ -189,14 +178,14 @@ class TestAllianceSettlement(AllianceCase):
         self.earn(self.card_2, 20, days_ago=150)
         Line = self.env["cmr.points.line"]
         day = self.today
-        expiring = Line._cmr_expiring_cards(day)
+        expiring = Line._expiring_cards(day)
         self.assertIn(self.card.id, expiring)
         self.assertIn(self.card_2.id, expiring)
         Line._cron_expire_points(batch_size=1)
-        self.assertEqual(len(Line._cmr_expiring_cards(day)), len(expiring) - 1)
+        self.assertEqual(len(Line._expiring_cards(day)), len(expiring) - 1)
         for _run in range(len(expiring) - 1):
             Line._cron_expire_points(batch_size=1)
-        self.assertFalse(Line._cmr_expiring_cards(day))
+        self.assertFalse(Line._expiring_cards(day))
         expiries = Line.search(
             [
                 ("membership_id", "in", (self.card | self.card_2).ids),

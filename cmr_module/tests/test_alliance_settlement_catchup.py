@@ -19,17 +19,13 @@ class TestAllianceSettlementCatchUp(AllianceCase):
         this_month = cls.today.replace(day=1)
         cls.months = [this_month - relativedelta(months=n) for n in (3, 2, 1)]
         (cls.agreement_a | cls.agreement_b).write({"date_start": cls.months[0]})
-        Line = cls.env["cmr.points.line"]
         # 100, 200 and 300 points earned at A in each of the last three months.
         for index, month in enumerate(cls.months):
-            Line.create(
-                {
-                    "membership_id": cls.card.id,
-                    "kind": "earn",
-                    "points": 100 * (index + 1),
-                    "agreement_id": cls.agreement_a.id,
-                    "date": datetime.combine(month + timedelta(days=3), time(12)),
-                }
+            cls.earn(
+                cls.card,
+                100 * (index + 1),
+                agreement=cls.agreement_a,
+                date=datetime.combine(month + timedelta(days=3), time(12)),
             )
 
     def statements(self, agreement):
@@ -60,12 +56,12 @@ class TestAllianceSettlementCatchUp(AllianceCase):
     def test_catch_up_starts_after_the_last_statement(self):
         # Settled by hand up to the middle of the second month.
         middle = self.months[1] + timedelta(days=14)
-        self.env["cmr.settlement"]._cmr_settle(
+        self.env["cmr.settlement"]._settle(
             self.agreement_a,
             self.months[0],
             self.months[0] + relativedelta(months=1, days=-1),
         )
-        self.env["cmr.settlement"]._cmr_settle(self.agreement_a, self.months[1], middle)
+        self.env["cmr.settlement"]._settle(self.agreement_a, self.months[1], middle)
         self.run_cron()
         statements = self.statements(self.agreement_a)
         periods = [(s.date_from, s.date_to) for s in statements]
@@ -115,6 +111,6 @@ class TestAllianceSettlementCatchUp(AllianceCase):
             self.env, login="cmr_settle_agent", groups="cmr_module.group_cmr_user"
         )
         with self.assertRaises(AccessError):
-            self.env["cmr.settlement"].with_user(agent)._cmr_settle(
+            self.env["cmr.settlement"].with_user(agent)._settle(
                 self.agreement_b, self.months[0], self.months[0] + timedelta(days=5)
             )

@@ -24,5 +24,5 @@ class CmrPointsAdjustWizard(models.TransientModel):
     def action_adjust(self):
         self.ensure_one()
         self.membership_id.check_access("write")
-        self.membership_id._cmr_adjust(self.points, self.reason)
+        self.membership_id._adjust(self.points, self.reason)
         return {"type": "ir.actions.act_window_close"}

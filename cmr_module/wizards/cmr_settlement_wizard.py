@@ -38,7 +38,7 @@ class CmrSettlementWizard(models.TransientModel):
             if self.alliance_id:
                 domain.append(("alliance_id", "=", self.alliance_id.id))
             agreements = self.env["cmr.alliance.merchant"].search(domain)
-        settlements = self.env["cmr.settlement"]._cmr_settle(
+        settlements = self.env["cmr.settlement"]._settle(
             agreements, self.date_from, self.date_to
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
