@@ -35,10 +35,11 @@ def refill_values(post):
 
 def files_help(env):
     """The filing form's hint on how many files, and how large."""
+    # Formatted outside the translated call: the term extractor evaluates
+    # its arguments.
+    size_mb = f"{MAX_FILE_SIZE / 1024 / 1024:g}"
     return env._(
-        "Up to %(count)s files of %(size)s MB each.",
-        count=MAX_FILES,
-        size=f"{MAX_FILE_SIZE / 1024 / 1024:g}",
+        "Up to %(count)s files of %(size)s MB each.", count=MAX_FILES, size=size_mb
     )
 
 
