@@ -61,7 +61,7 @@ def build(env, customers, complaints):
             channel_received, category_id, factor_type, priority, state,
             date_received, reply_channel_id, sla_id, user_id, team_id,
             ack_deadline, reply_deadline, deadline, reminder_date,
-            breached, breach_count, reopen_count, reopen_rate, timeliness,
+            breached, breach_count, reopen_count, timeliness,
             create_date, write_date, create_uid, write_uid)
         SELECT 'BENCH/' || n, 'Bench complaint ' || n, %(company)s,
                p.id, p.id, 'phone',
@@ -73,7 +73,6 @@ def build(env, customers, complaints):
                d.deadline - interval '12 hours', d.deadline, d.deadline,
                d.deadline - interval '2 hours', false, 0,
                CASE WHEN n %% 7 = 0 THEN 1 ELSE 0 END,
-               CASE WHEN n %% 7 = 0 THEN 100 ELSE 0 END,
                CASE WHEN n %% 3 = 0 THEN 0 ELSE 100 END,
                now(), now(), 1, 1
           FROM generate_series(1, %(count)s) n
