@@ -1,10 +1,11 @@
-import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+
+from .common import CmrPortalCase
 
 # Friday 20 November 2026, 16:00 UTC: two working hours left in the week.
 FRIDAY_4PM = datetime(2026, 11, 20, 16, 0)
@@ -148,14 +149,30 @@ class CmrComplaintCase(TransactionCase):
         )
 
 
-class CmrComplaintPortalMixin:
-    """Helpers of the complaint portal's HttpCase tests: the page's CSRF
+class CmrComplaintPortalCase(CmrPortalCase):
+    """The complaint portal's HttpCase fixture: the two portal customers of
+    ``CmrPortalCase``, an agent, a reply-by time to come, the page's CSRF
     token and a post in the complaint's chatter, as Odoo's portal chatter
     sends it."""
 
-    def csrf_token(self):
-        page = self.url_open("/my/complaints/new").text
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(
+            cls.env,
+            login="cmr_complaint_portal_agent",
+            groups="cmr_module.group_cmr_user",
+            name="Agent Sun",
+        )
+        cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
+            "%Y-%m-%dT%H:%M"
+        )
+
+    def login_agent(self):
+        self.authenticate(self.agent.login, self.agent.login)
+
+    def csrf_token(self, url="/my/complaints/new"):
+        return super().csrf_token(url)
 
     def chatter_post(self, complaint, body, token=None):
         """Post ``body`` on ``complaint`` through ``/mail/message/post``;

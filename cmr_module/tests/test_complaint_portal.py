@@ -4,39 +4,18 @@ from datetime import datetime, timedelta
 import pytz
 
 from odoo import fields
-from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tests import JsonRpcException
 
-from .complaint_common import CmrComplaintPortalMixin
+from .complaint_common import CmrComplaintPortalCase
 
 
-@tagged("post_install", "-at_install")
-class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
+class TestComplaintPortal(CmrComplaintPortalCase):
     """Customers file, follow, confirm and rate their complaints; nobody
     else's."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_a = new_test_user(
-            cls.env,
-            login="cmr_cp_portal_a",
-            groups="base.group_portal",
-            name="Customer A",
-            tz="Asia/Shanghai",
-        )
-        cls.user_b = new_test_user(
-            cls.env, login="cmr_cp_portal_b", groups="base.group_portal", name="B"
-        )
-        cls.agent = new_test_user(
-            cls.env,
-            login="cmr_cp_portal_agent",
-            groups="cmr_module.group_cmr_user",
-            name="Agent Sun",
-        )
-        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
-        cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
-            "%Y-%m-%dT%H:%M"
-        )
 
     def _file(self, **form):
         data = {
@@ -55,7 +34,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         )
 
     def test_file_follow_confirm_rate(self):
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         response = self._file()
         self.assertEqual(response.status_code, 200)
         complaint = self._complaints(self.user_a)
@@ -93,7 +72,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         )
 
     def test_bad_input_saves_nothing(self):
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         response = self._file(reply_channel="carrier-pigeon")
         self.assertIn("Unknown reply channel", response.text)
         past = (fields.Datetime.now() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
@@ -108,14 +87,14 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         foreign = self.env["cmr.complaint.category"].create(
             {"name": "Elsewhere only", "company_id": other.id}
         )
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         self.assertNotIn("Elsewhere only", self.url_open("/my/complaints/new").text)
         response = self._file(category_id=str(foreign.id))
         self.assertIn("Unknown complaint category", response.text)
         self.assertFalse(self._complaints(self.user_a))
 
     def test_reply_by_is_read_in_the_customer_time_zone(self):
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         local = (datetime.now() + timedelta(days=3)).replace(
             hour=18, minute=0, second=0, microsecond=0
         )
@@ -129,11 +108,11 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         self.assertEqual(self._complaints(self.user_a).reply_by, expected)
 
     def test_other_customer_cannot_see_or_post(self):
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         self._file()
         complaint = self._complaints(self.user_a)
         messages = len(complaint.message_ids)
-        self.authenticate("cmr_cp_portal_b", "cmr_cp_portal_b")
+        self.login_b()
         self.assertNotIn(complaint.name, self.url_open("/my/complaints").text)
         response = self.url_open(complaint.access_url, allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
@@ -152,7 +131,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         self.assertNotIn(self.user_b.partner_id, complaint.message_partner_ids)
 
     def test_customer_writes_in_the_chatter_without_following(self):
-        self.authenticate("cmr_cp_portal_a", "cmr_cp_portal_a")
+        self.login_a()
         self._file()
         complaint = self._complaints(self.user_a)
         page = self.url_open(complaint.access_url).text
@@ -164,7 +143,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         # Not a follower: what the desk sends goes through the contact gate.
         self.assertNotIn(self.user_a.partner_id, complaint.message_partner_ids)
         # Another customer with the same link reads, but does not write.
-        self.authenticate("cmr_cp_portal_b", "cmr_cp_portal_b")
+        self.login_b()
         with self.assertRaises(JsonRpcException):
             self.chatter_post(complaint, "Spam", token=token)
         self.assertNotIn("Spam", complaint.message_ids[0].body)
@@ -175,7 +154,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         self.assertIn(response.status_code, (302, 303))
 
     def test_tour_file_answer_confirm_rate(self):
-        self.start_tour("/my", "cmr_portal_complaint_file", login="cmr_cp_portal_a")
+        self.start_tour("/my", "cmr_portal_complaint_file", login=self.user_a.login)
         complaint = self._complaints(self.user_a)
         self.assertEqual(complaint.reply_channel_id, self.wechat)
         local = pytz.UTC.localize(complaint.reply_by).astimezone(
@@ -191,7 +170,7 @@ class TestComplaintPortal(CmrComplaintPortalMixin, HttpCase):
         self.start_tour(
             "/my/complaints",
             "cmr_portal_complaint_confirm_rate",
-            login="cmr_cp_portal_a",
+            login=self.user_a.login,
         )
         self.assertEqual(complaint.state, "closed")
         self.assertEqual(complaint.rating_last_value, 5)

@@ -1,10 +1,9 @@
 import re
-from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tests import JsonRpcException
 
-from .complaint_common import CmrComplaintPortalMixin
+from .complaint_common import CmrComplaintPortalCase
 
 # Two megabytes: far above every bound, below the 10 MB Odoo reads of a form.
 HUGE = "x" * (2 * 1024 * 1024)
@@ -13,8 +12,7 @@ BAD_TEXTS = [HUGE, "a\x00b", b"\xff\xfe\xfa not utf-8", "\x1b[31m"]
 BAD_NUMBERS = ["-1", "0", "6", "99999999999999999999999", "1e308", "４", "NaN"]
 
 
-@tagged("post_install", "-at_install")
-class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
+class TestComplaintPortalHardening(CmrComplaintPortalCase):
     """What customers, other customers and robots post to the complaint
     pages: ratings once and only by the customer, lists scoped to the
     customer, nothing absurd stored, never an error 500."""
@@ -22,22 +20,6 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_a = new_test_user(
-            cls.env, login="cmr_cph_portal_a", groups="base.group_portal", name="A"
-        )
-        cls.user_b = new_test_user(
-            cls.env, login="cmr_cph_portal_b", groups="base.group_portal", name="B"
-        )
-        cls.agent = new_test_user(
-            cls.env,
-            login="cmr_cph_agent",
-            groups="cmr_module.group_cmr_user",
-            name="Agent Hu",
-        )
-        cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")
-        cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
-            "%Y-%m-%dT%H:%M"
-        )
 
     def _complaint(self, partner, state="new"):
         """A complaint of ``partner`` brought to ``state`` by the agent."""
@@ -80,7 +62,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
     # ------------------------------------------------------------------
     def test_rating_is_taken_once_per_closing(self):
         complaint = self._complaint(self.user_a.partner_id, "closed")
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         url = f"/my/complaints/{complaint.id}/rate"
         self._post(url, rate="5", feedback="Good")
         response = self._post(url, rate="1", feedback="Stuffed")
@@ -109,7 +91,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
         )
         self.assertEqual(self._ratings(complaint), link)
         self.assertEqual(link.rating, 3)
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         page = self.url_open(complaint.access_url).text
         self.assertNotIn("o_cmr_complaint_rate_submit", page)
         self.assertIn("o_cmr_complaint_rated", page)
@@ -120,7 +102,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
     def test_other_customer_with_the_link_only_reads(self):
         complaint = self._complaint(self.user_a.partner_id, "closed")
         complaint._portal_ensure_token()
-        self.authenticate("cmr_cph_portal_b", "cmr_cph_portal_b")
+        self.login_b()
         # B holds A's link: B may see the complaint, not act or rate for A.
         token = complaint.access_token
         page = self.url_open(f"{complaint.access_url}?access_token={token}").text
@@ -148,7 +130,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
         # the back office (after taking them), not through the customer's
         # forms.
         complaint = self._complaint(self.user_a.partner_id)
-        self.authenticate("cmr_cph_agent", "cmr_cph_agent")
+        self.login_agent()
         complaint._portal_ensure_token()
         with self.assertRaises(JsonRpcException):
             self.chatter_post(
@@ -170,7 +152,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
         self.user_a.partner_id.parent_id = company
         self.user_b.partner_id.parent_id = company
         complaint = self._complaint(self.user_a.partner_id, "closed")
-        self.authenticate("cmr_cph_portal_b", "cmr_cph_portal_b")
+        self.login_b()
         page = self.url_open(complaint.access_url).text
         self.assertIn("o_cmr_complaint_reopen", page)
         self.assertNotIn("o_cmr_complaint_rate_submit", page)
@@ -182,7 +164,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
 
     def test_portal_confirmation_sends_no_rating_request(self):
         complaint = self._complaint(self.user_a.partner_id, "answered")
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         self._post(f"/my/complaints/{complaint.id}/confirm")
         self.assertEqual(complaint.state, "closed")
         # The customer rates on the page: no rating request, no contact.
@@ -206,7 +188,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
     # ------------------------------------------------------------------
     def test_employee_sees_only_own_complaints_as_customer(self):
         queued = self._complaint(self.user_a.partner_id)
-        self.authenticate("cmr_cph_agent", "cmr_cph_agent")
+        self.login_agent()
         page = self.url_open("/my/complaints").text
         self.assertNotIn(queued.name, page)
         self.assertIn("You have filed no complaint", page)
@@ -215,7 +197,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
         )
         self.assertEqual(counters["cmr_complaint_count"], 0)
         # The customer still sees theirs.
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         self.assertIn(queued.name, self.url_open("/my/complaints").text)
         counters = self.make_jsonrpc_request(
             "/my/counters", {"counters": ["cmr_complaint_count"]}
@@ -239,7 +221,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
             }
         )
         invoice.action_post()
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         page = self.url_open("/my/complaints/new").text
         # The invoice is offered in the form...
         self.assertIn(invoice.name, page)
@@ -264,7 +246,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
 
     def test_page_shows_no_error_from_the_address(self):
         complaint = self._complaint(self.user_a.partner_id)
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         page = self.url_open(
             f"{complaint.access_url}?error=Call+555-0100+to+get+your+refund"
         ).text
@@ -273,7 +255,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
         self.assertNotIn("o_cmr_error", page)
 
     def test_fuzz_new_complaint(self):
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         valid = {
             "subject": "Wrong bill",
             "reply_channel": "wechat",
@@ -333,7 +315,7 @@ class TestComplaintPortalHardening(CmrComplaintPortalMixin, HttpCase):
             ]
 
         before = snapshot()
-        self.authenticate("cmr_cph_portal_a", "cmr_cph_portal_a")
+        self.login_a()
         posts = []
         for value in BAD_TEXTS:
             posts += [

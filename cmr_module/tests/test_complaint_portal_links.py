@@ -1,29 +1,20 @@
 import html
 import re
-from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..controllers import complaint_form
-from .complaint_common import CmrComplaintPortalMixin
+from .complaint_common import CmrComplaintPortalCase
 
 
-@tagged("post_install", "-at_install")
-class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
+class TestComplaintPortalLinks(CmrComplaintPortalCase):
     """In the portal a customer links one of their own orders and invoices to
     the complaint they file, and attaches files only they can download."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_a = new_test_user(
-            cls.env, login="cmr_cpl_portal_a", groups="base.group_portal", name="A"
-        )
-        cls.user_b = new_test_user(
-            cls.env, login="cmr_cpl_portal_b", groups="base.group_portal", name="B"
-        )
         cls.product = cls.env["product.product"].create(
             {"name": "CMR gas bottle", "list_price": 80.0, "type": "consu"}
         )
@@ -32,9 +23,6 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
         cls.quotation_a = cls._order(cls.user_a, confirm=False)
         cls.invoice_a = cls._invoice(cls.user_a)
         cls.invoice_b = cls._invoice(cls.user_b)
-        cls.tomorrow = (fields.Datetime.now() + timedelta(days=1)).strftime(
-            "%Y-%m-%dT%H:%M"
-        )
 
     @classmethod
     def _order(cls, user, confirm=True):
@@ -102,7 +90,7 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
         )
 
     def test_file_with_own_order_and_invoice(self):
-        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        self.login_a()
         form = self.url_open("/my/complaints/new").text
         self.assertIn(self.order_a.name, form)
         self.assertIn(self.invoice_a.name, form)
@@ -131,7 +119,7 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
         self.assertIn(f'href="{self.invoice_a.access_url}"', page)
 
     def test_order_or_invoice_of_someone_else_is_refused(self):
-        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        self.login_a()
         response = self._file(invoice_id=str(self.invoice_b.id))
         self.assertIn("Unknown invoice", response.text)
         response = self._file(sale_order_id=str(self.order_b.id))
@@ -149,7 +137,7 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
         )
 
     def test_files_are_attached_and_only_the_customer_downloads_them(self):
-        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        self.login_a()
         response = self._file(
             files=[
                 ("cmr-bill.txt", b"Line 1 charged twice", "text/plain"),
@@ -193,7 +181,7 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
         self.assertEqual(download.status_code, 200)
         self.assertEqual(download.content, b"Line 1 charged twice")
         # Another customer can neither open the page nor download the file.
-        self.authenticate("cmr_cpl_portal_b", "cmr_cpl_portal_b")
+        self.login_b()
         response = self.url_open(complaint.access_url, allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
         for url in (
@@ -205,7 +193,7 @@ class TestComplaintPortalLinks(CmrComplaintPortalMixin, HttpCase):
             self.assertNotIn(b"Line 1 charged twice", download.content)
 
     def test_too_many_or_too_large_files_are_refused(self):
-        self.authenticate("cmr_cpl_portal_a", "cmr_cpl_portal_a")
+        self.login_a()
         names = [f"cmr-many-{index}.txt" for index in range(6)]
         response = self._file(
             files=[(name, b"some content", "text/plain") for name in names]
