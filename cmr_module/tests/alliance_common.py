@@ -2,21 +2,17 @@
 portal users and two members, and the builders the tests share."""
 
 import re
-import threading
-import time
-from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.service.model import retrying
+from odoo import Command, fields
 from odoo.tests import TransactionCase, common, new_test_user
 
 from odoo.addons.base.tests.common import (
     DISABLED_MAIL_CONTEXT,
     HttpCaseWithUserPortal,
 )
+
+from .common import RaceMixin, committed_env
 
 
 class AllianceMixin:
@@ -225,15 +221,7 @@ class AllianceHttpCase(AllianceMixin, HttpCaseWithUserPortal):
 # ----------------------------------------------------------------------
 
 
-@contextmanager
-def committed_env():
-    """An environment on a new cursor, committed and closed at the end."""
-    registry = Registry(common.get_db_name())
-    with registry.cursor() as cr:
-        yield api.Environment(cr, SUPERUSER_ID, {})
-
-
-class AllianceRaceCase(common.BaseCase):
+class AllianceRaceCase(RaceMixin, common.BaseCase):
     """An alliance, a merchant, a member and a card with 100 points,
     committed (each transaction of a race sees them), removed after each
     test; ``race`` runs an action in two transactions at the same moment."""
@@ -329,38 +317,3 @@ class AllianceRaceCase(common.BaseCase):
                 "DELETE FROM res_partner WHERE id IN %s",
                 [(ids["merchant"], ids["member"])],
             )
-
-    def race(self, action):
-        """Run ``action(env)`` in a first transaction, then in a second one
-        that starts while the first holds its locks; return what the second
-        saw (its result or its error) and how many times it ran."""
-        outcome = {"attempts": 0}
-        first_done = threading.Event()
-
-        def second():
-            try:
-                with committed_env() as env:
-
-                    def attempt():
-                        outcome["attempts"] += 1
-                        return action(env)
-
-                    try:
-                        outcome["result"] = retrying(attempt, env)
-                    except UserError as error:
-                        outcome["error"] = str(error)
-                    outcome["waited"] = first_done.is_set()
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                outcome["error"] = repr(error)
-
-        with committed_env() as env:
-            outcome["first"] = action(env)
-            thread = threading.Thread(target=second)
-            thread.start()
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second transaction must wait")
-            first_done.set()
-        thread.join(timeout=30)
-        self.assertFalse(thread.is_alive())
-        self.assertTrue(outcome["waited"])
-        return outcome

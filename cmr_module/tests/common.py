@@ -1,8 +1,14 @@
 import re
+import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime
 
-from odoo import Command
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, common, new_test_user, tagged
 
 from odoo.addons.base.tests.common import (
     DISABLED_MAIL_CONTEXT,
@@ -148,6 +154,62 @@ class CmrPortalCase(HttpCaseWithUserPortal):
         response = self.url_open(url)
         self.assertEqual(response.status_code, 200)
         return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
+
+
+@contextmanager
+def committed_env(uid=SUPERUSER_ID):
+    """An environment on a new cursor, committed and closed at the end."""
+    registry = Registry(common.get_db_name())
+    with registry.cursor() as cr:
+        yield api.Environment(cr, uid, {})
+
+
+class RaceMixin:
+    """Two transactions at the same moment, as two requests would run."""
+
+    def race(self, first, second=None, uid=SUPERUSER_ID):
+        """Run ``first(env)`` in a transaction kept open while ``second(env)``
+        (``first`` again by default) starts in another one, retried the way
+        Odoo retries a request after a serialization failure.
+
+        Returns what happened: ``first`` (the first's result), ``result`` or
+        ``error`` (the second's result, or its refusal's message),
+        ``attempts`` (how many times the second ran) and ``waited`` (whether
+        it could finish only once the first had committed).
+        """
+        second = second or first
+        outcome = {"attempts": 0}
+        first_done = threading.Event()
+
+        def second_request():
+            try:
+                with committed_env(uid) as env:
+
+                    def attempt():
+                        outcome["attempts"] += 1
+                        return second(env)
+
+                    try:
+                        outcome["result"] = retrying(attempt, env)
+                    except UserError as error:
+                        outcome["error"] = str(error)
+                    outcome["waited"] = first_done.is_set()
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                outcome["error"] = repr(error)
+
+        with committed_env(uid) as env:
+            outcome["first"] = first(env)
+            env.flush_all()
+            thread = threading.Thread(target=second_request)
+            thread.start()
+            time.sleep(1.0)
+            self.assertTrue(thread.is_alive(), "the second transaction must wait")
+            first_done.set()
+        # Leaving the block committed the first transaction and freed its locks.
+        thread.join(timeout=30)
+        self.assertFalse(thread.is_alive())
+        self.assertTrue(outcome.get("waited"), outcome)
+        return outcome
 
 
 def utc(*args):

@@ -1,31 +1,18 @@
-import threading
-import time
-from contextlib import contextmanager
-
-from odoo import SUPERUSER_ID, api, fields
-from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.service.model import retrying
+from odoo import fields
 from odoo.tests import common, tagged
 
-
-@contextmanager
-def environment(uid=SUPERUSER_ID):
-    """An environment on a new cursor, committed and closed at the end."""
-    registry = Registry(common.get_db_name())
-    with registry.cursor() as cr:
-        yield api.Environment(cr, uid, {})
+from .common import RaceMixin, committed_env
 
 
 @tagged("post_install", "-at_install")
-class TestComplaintConcurrency(common.BaseCase):
+class TestComplaintConcurrency(RaceMixin, common.BaseCase):
     """Two requests on the same complaint at the same moment, each in its own
     transaction: the second waits for the first, is retried the way Odoo
     retries a request after a serialization failure, and is refused."""
 
     def setUp(self):
         super().setUp()
-        with environment() as env:
+        with committed_env() as env:
             agent = env.ref("cmr_module.cmr_user_agent_li")
             customer = env.ref("cmr_module.cmr_partner_wang_ming")
             complaint = env["cmr.complaint"].create(
@@ -56,7 +43,7 @@ class TestComplaintConcurrency(common.BaseCase):
 
     def _cleanup(self):
         # Complaints refuse deletes through the ORM: remove the test rows in SQL.
-        with environment() as env:
+        with committed_env() as env:
             cr = env.cr
             ids = (self.complaint_id,)
             cr.execute(
@@ -86,42 +73,10 @@ class TestComplaintConcurrency(common.BaseCase):
             cr.execute("DELETE FROM cmr_complaint WHERE id IN %s", [ids])
 
     def _race(self, first, second):
-        """Run ``first`` in a transaction kept open while ``second`` starts in
-        another one (retried like a request); return the second's outcome."""
-        outcome = {}
-        first_done = threading.Event()
-
-        def second_request():
-            try:
-                with environment(self.agent_id) as env:
-
-                    def attempt():
-                        outcome["attempts"] = outcome.get("attempts", 0) + 1
-                        second(env)
-
-                    try:
-                        retrying(attempt, env)
-                        outcome["result"] = "done"
-                    except UserError as error:
-                        outcome["result"] = str(error)
-                    outcome["waited_for_first"] = first_done.is_set()
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                outcome["result"] = repr(error)
-
-        with environment(self.agent_id) as env:
-            first(env)
-            env.flush_all()
-            thread = threading.Thread(target=second_request)
-            thread.start()
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second request must wait")
-            first_done.set()
-        # Leaving the block committed the first request and freed the row.
-        thread.join(timeout=30)
-        self.assertFalse(thread.is_alive())
-        self.assertTrue(outcome["waited_for_first"])
+        """The second request's outcome: refused once, then retried."""
+        outcome = self.race(first, second, uid=self.agent_id)
         self.assertEqual(outcome["attempts"], 2, "refused once, then retried")
-        return outcome["result"]
+        return outcome.get("error", "done")
 
     def test_two_grants_cannot_exceed_the_authority_limit(self):
         first_id, second_id = self.compensation_ids
@@ -134,12 +89,12 @@ class TestComplaintConcurrency(common.BaseCase):
 
         result = self._race(grant(first_id), grant(second_id))
         self.assertIn("above your authority limit", result)
-        with environment() as env:
+        with committed_env() as env:
             lines = env["cmr.complaint.compensation"].browse(self.compensation_ids)
             self.assertEqual(lines.mapped("state"), ["granted", "draft"])
 
     def test_two_ratings_cannot_both_be_stored(self):
-        with environment() as env:
+        with committed_env() as env:
             env["cmr.complaint"].browse(self.complaint_id)._workflow_write(
                 {"state": "closed", "close_date": fields.Datetime.now()}
             )
@@ -153,7 +108,7 @@ class TestComplaintConcurrency(common.BaseCase):
 
         result = self._race(rate(5, "First"), rate(1, "Second"))
         self.assertIn("already rated", result)
-        with environment() as env:
+        with committed_env() as env:
             ratings = env["rating.rating"].search(
                 [
                     ("res_model", "=", "cmr.complaint"),
