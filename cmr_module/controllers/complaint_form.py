@@ -11,12 +11,10 @@ from markupsafe import Markup
 from odoo import fields
 from odoo.exceptions import UserError
 
-from ..models.cmr_complaint import check_customer_text
+from ..models.cmr_complaint import MAX_FILE_SIZE, MAX_FILES, check_customer_text
 from ..models.cmr_input_guard import LONG_TEXT_MAX, NAME_MAX, has_control_characters
 
 # How many files, and how large, a complaint filed in the portal takes.
-MAX_FILES = 5
-MAX_FILE_SIZE = 10 * 1024 * 1024
 # The rates the portal's form offers, as posted ("٤" or "+5" are not rates).
 RATES = ("1", "2", "3", "4", "5")
 
@@ -67,7 +65,12 @@ def parse_local_datetime(env, value, partner):
             env._("%(value)r is not a date and time.", value=value)
         ) from error
     tz = pytz.timezone(partner.tz or env.user.tz or "UTC")
-    moment = tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+    try:
+        moment = tz.localize(local).astimezone(pytz.UTC).replace(tzinfo=None)
+    except OverflowError as error:  # the first or last day of year 1 or 9999
+        raise UserError(
+            env._("%(value)r is not a date and time.", value=value)
+        ) from error
     if moment < fields.Datetime.now():
         raise UserError(
             env._(

@@ -13,7 +13,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..models.cmr_input_guard import shown
 
-HOUR_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
+HOUR_PATTERN = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 def apply_in_savepoint(env, apply):
@@ -65,7 +65,7 @@ def parse_count(env, value, label):
     value = (value or "").strip()
     if not value:
         return 0
-    if not re.fullmatch(r"-?\d{1,9}", value):
+    if not re.fullmatch(r"-?[0-9]{1,9}", value):
         raise ValidationError(
             env._(
                 "%(label)s: %(value)s is not a number.",

@@ -73,6 +73,13 @@ def check_customer_text(env, text, limit, length=None):
         )
 
 
+# Files a customer attaches at once (filing form, chatter post), and their size.
+MAX_FILES = 5
+MAX_FILE_SIZE = 10 * 1024 * 1024
+# A chatter post's HTML may hold markup around its text, but not megabytes.
+MAX_POST_HTML = 4 * TEXT_MAX
+
+
 # Internal to the complaint desk: the portal shows none of these, so a portal
 # user cannot read them over RPC either.
 STAFF = "cmr_module.group_cmr_user"
@@ -613,12 +620,85 @@ class CmrComplaint(models.Model):
                 mail_create_nosubscribe=True, mail_post_autofollow=False
             )
         if customer:
-            # Messages are not bounded by the complaint's fields: bound what
-            # the customer writes here (the portal's chatter posts as them).
-            body = kwargs.get("body") or ""
-            shown = body.striptags() if isinstance(body, Markup) else str(body)
-            check_customer_text(self.env, str(body), TEXT_MAX, length=len(shown))
+            self._check_customer_post(kwargs.get("body"), kwargs.get("attachment_ids"))
+        # What the customer posts in the chatter (the thread comes from
+        # _get_thread_with_access) is a comment on an open complaint; the
+        # addon's own messages in their name keep their type (confirmation,
+        # rating).
+        if customer and self.env.context.get("cmr_customer_post"):
+            if self.state == "closed":
+                raise UserError(
+                    self.env._("This complaint is closed: reopen it to write to us.")
+                )
+            kwargs.pop("subtype_id", None)
+            kwargs.update(message_type="comment", subtype_xmlid="mail.mt_comment")
         return super(CmrComplaint, thread).message_post(**kwargs)
+
+    def _check_customer_post(self, body, attachment_ids=None):
+        """Bound what a customer writes in the chatter, as the filing form
+        bounds it: the text, its markup, and the files attached to it."""
+        self.ensure_one()
+        body = body or ""
+        shown = body.striptags() if isinstance(body, Markup) else str(body)
+        check_customer_text(self.env, str(body), TEXT_MAX, length=len(shown))
+        if len(str(body)) > MAX_POST_HTML:
+            raise UserError(self.env._("Your message is too long."))
+        attachments = self.env["ir.attachment"].sudo().browse(attachment_ids or [])
+        if len(attachments) > MAX_FILES:
+            raise UserError(
+                self.env._(
+                    "Attach at most %(count)s files to a message.", count=MAX_FILES
+                )
+            )
+        for attachment in attachments:
+            check_customer_text(self.env, attachment.name or "", NAME_MAX)
+            if attachment.file_size > MAX_FILE_SIZE:
+                raise UserError(
+                    self.env._(
+                        "The file %(name)s is too large: at most %(size)s MB.",
+                        name=attachment.name,
+                        size=MAX_FILE_SIZE // (1024 * 1024),
+                    )
+                )
+
+    def _message_update_content(
+        self,
+        message,
+        body,
+        attachment_ids=None,
+        partner_ids=None,
+        strict=True,
+        **kwargs,
+    ):
+        # A customer's edit is bounded like their post (a rating updates its
+        # own message, not strictly).
+        if strict and not self.env.user._is_internal():
+            if self.sudo().state == "closed":
+                raise UserError(
+                    self.env._("This complaint is closed: reopen it to write to us.")
+                )
+            self._check_customer_post(body, attachment_ids)
+        return super()._message_update_content(
+            message,
+            body,
+            attachment_ids=attachment_ids,
+            partner_ids=partner_ids,
+            strict=strict,
+            **kwargs,
+        )
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        # Only staff follow a complaint: the customer (and anyone outside the
+        # company) hears from us through the contact gate, never by a
+        # follower's notification, whoever tries to subscribe them.
+        if partner_ids:
+            partners = self.env["res.partner"].sudo().browse(partner_ids)
+            partner_ids = partners.filtered(
+                lambda partner: any(user._is_internal() for user in partner.user_ids)
+            ).ids
+        return super()._message_subscribe(
+            partner_ids=partner_ids, subtype_ids=subtype_ids, customer_ids=customer_ids
+        )
 
     @api.model
     def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
@@ -628,8 +708,9 @@ class CmrComplaint(models.Model):
         thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
         if not thread or mode == "read" or thread.sudo(False).has_access(mode):
             return thread
-        if thread._is_customer_side(self.env.user):
-            return thread
+        # A closed complaint takes no more posts or files: reopening it does.
+        if thread._is_customer_side(self.env.user) and thread.sudo().state != "closed":
+            return thread.with_context(cmr_customer_post=True)
         return self.browse()
 
     def _is_customer_side(self, user):

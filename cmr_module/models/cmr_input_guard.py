@@ -51,6 +51,14 @@ def check_input_values(model, vals, text_limits, number_ranges, all_texts=True):
                     field=field._description_string(env),
                 )
             )
+        # U+FFFD: what a browser sent was not UTF-8 and werkzeug replaced it.
+        if checked and isinstance(value, str) and "\ufffd" in value:
+            raise ValidationError(
+                env._(
+                    "%(field)s contains characters we could not read: type it again.",
+                    field=field._description_string(env),
+                )
+            )
         if limit and isinstance(value, str) and len(value) > limit:
             raise ValidationError(
                 env._(

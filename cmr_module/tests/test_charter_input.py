@@ -72,6 +72,10 @@ class TestCharterInput(CmrPortalCase):
             {"birthday": str(today + timedelta(days=30))},
             {"birthday": "0001-01-01"},
             {"tz": "Asia/Shanghai\x00"},
+            # Bytes the browser sent that were not UTF-8, and digits that are
+            # not ASCII ones.
+            {"gift_preference": "ab\ufffdcd"},
+            {wechat + "cap_week": "\u0663"},
         ]
         for post in bad_posts:
             response = self._post(**post)

@@ -21,30 +21,6 @@ class TestComplaintPortalHardening(CmrComplaintPortalCase):
     def setUpClass(cls):
         super().setUpClass()
 
-    def _complaint(self, partner, state="new"):
-        """A complaint of ``partner`` brought to ``state`` by the agent."""
-        complaint = (
-            self.env["cmr.complaint"]
-            .with_context(cmr_complaint_unowned=True)
-            .create(
-                {
-                    "subject": "Wrong bill",
-                    "partner_id": partner.id,
-                    "channel_received": "portal",
-                    "reply_channel_id": self.wechat.id,
-                }
-            )
-        )
-        if state == "new":
-            return complaint
-        as_agent = complaint.with_user(self.agent)
-        as_agent.action_acknowledge()
-        as_agent.resolution = "<p>Refunded</p>"
-        as_agent.action_answer()
-        if state == "closed":
-            as_agent.action_confirm()
-        return complaint
-
     def _ratings(self, complaint):
         return self.env["rating.rating"].search(
             [
