@@ -141,6 +141,9 @@ class CmrMembership(models.Model):
         "cmr.alliance.benefit",
         string="Benefits",
         compute="_compute_benefit_ids",
+        # The member reads their card's benefits (portal, RPC): the tiers a
+        # benefit is for are the company's configuration.
+        compute_sudo=True,
         help="The alliance's benefits this member's customer tier entitles to.",
     )
 

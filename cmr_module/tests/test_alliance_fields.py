@@ -80,3 +80,18 @@ class TestAllianceFields(AllianceCase):
                     f"{sorted(readable - FRAMEWORK - shown)}, shown but not "
                     f"readable {sorted(shown - readable)}",
                 )
+
+    def test_member_reads_own_card_through_rpc(self):
+        """What the allow-list lets a member read, they can read: their card's
+        benefits included (computed from the company's tier configuration)."""
+        shown = sorted(PORTAL_SHOWS["cmr.membership"])
+        cards = (
+            self.env["cmr.membership"]
+            .with_user(self.member_user)
+            .search_read([], shown)
+        )
+        self.assertTrue(cards)
+        self.assertEqual(
+            {card["id"] for card in cards},
+            set(self.member_user.partner_id.cmr_membership_ids.ids),
+        )
