@@ -130,6 +130,23 @@ class CmrComplaintCase(TransactionCase):
             }
         )
 
+    def _unowned_complaint(self):
+        """An e-mail complaint of the customer, received on a Friday at 4 pm,
+        that no agent took."""
+        return (
+            self.env["cmr.complaint"]
+            .with_context(cmr_complaint_unowned=True)
+            .create(
+                {
+                    "subject": "Nobody took it",
+                    "partner_id": self.customer.id,
+                    "channel_received": "email",
+                    "reply_channel_id": self.email.id,
+                    "date_received": FRIDAY_4PM,
+                }
+            )
+        )
+
     @classmethod
     def _complaint(cls, user=None, **values):
         vals = {

@@ -110,19 +110,7 @@ class TestComplaintEscalation(CmrComplaintCase):
 
     def test_unowned_queue_breach_goes_to_the_policy_manager(self):
         with freeze_time(FRIDAY_4PM):
-            complaint = (
-                self.env["cmr.complaint"]
-                .with_context(cmr_complaint_unowned=True)
-                .create(
-                    {
-                        "subject": "Nobody took it",
-                        "partner_id": self.customer.id,
-                        "channel_received": "email",
-                        "reply_channel_id": self.email.id,
-                        "date_received": FRIDAY_4PM,
-                    }
-                )
-            )
+            complaint = self._unowned_complaint()
         cron = self.env.ref("cmr_module.ir_cron_cmr_complaint_escalate")
         with freeze_time(datetime(2026, 11, 20, 17, 1)):
             cron.method_direct_trigger()

@@ -154,19 +154,7 @@ class TestComplaintIntegrity(CmrComplaintCase):
     def test_unowned_breach_goes_to_a_company_manager(self):
         self.sla_default.escalation_user_id = False
         with freeze_time(FRIDAY_4PM):
-            complaint = (
-                self.env["cmr.complaint"]
-                .with_context(cmr_complaint_unowned=True)
-                .create(
-                    {
-                        "subject": "Nobody took it",
-                        "partner_id": self.customer.id,
-                        "channel_received": "email",
-                        "reply_channel_id": self.email.id,
-                        "date_received": FRIDAY_4PM,
-                    }
-                )
-            )
+            complaint = self._unowned_complaint()
         with freeze_time(datetime(2026, 11, 20, 17, 1)):
             self.env["cmr.complaint"]._cron_escalate()
         activity = self.env["mail.activity"].search(
