@@ -44,6 +44,7 @@ lint:
 	@tools/lint.sh
 
 lint-fix:
+	python3 tools/gen_readme.py
 	ruff check --fix .
 	ruff format .
 	-oca-checks-odoo-module --fix --disable=prefer-readme-rst cmr_module/__manifest__.py

@@ -1,12 +1,20 @@
-"""Write cmr_module/README.rst from the readme/*.md fragments (OCA layout).
+"""Write cmr_module/README.rst and the Apps-store page
+cmr_module/static/description/index.html from the readme/*.md fragments
+(OCA layout), or check that they are up to date.
 
 The fragments use the small Markdown subset that maps to reStructuredText
 almost as is: paragraphs, lists, **bold**, *italic*, `code` and fenced code
-blocks. Run it after editing a fragment: ``python3 tools/gen_readme.py``.
+blocks. ``make lint-fix`` runs it after editing a fragment (``python3
+tools/gen_readme.py``); ``make lint`` runs it with ``--check``, which fails
+when either file is stale.
 """
 
+import argparse
 import re
+import sys
 from pathlib import Path
+
+from docutils.core import publish_string
 
 ADDON = Path(__file__).resolve().parent.parent / "cmr_module"
 HEADER = """================================
@@ -57,7 +65,7 @@ def md_to_rst(text):
     return "\n".join(out).strip() + "\n"
 
 
-def main():
+def readme_rst():
     parts = [HEADER]
     for name, title in SECTIONS:
         body = md_to_rst((ADDON / "readme" / name).read_text())
@@ -67,8 +75,56 @@ def main():
         if not title:
             parts.append(TOC)
     parts.append(FOOTER)
-    (ADDON / "README.rst").write_text("".join(parts))
+    return "".join(parts)
+
+
+def index_html(rst):
+    """The Apps-store page: README.rst as a self-contained HTML page, as
+    OCA's readme generator makes it (docutils, no external stylesheet)."""
+    html = publish_string(
+        rst,
+        writer_name="html5",
+        settings_overrides={
+            "output_encoding": "unicode",
+            "embed_stylesheet": True,
+            "syntax_highlight": "none",
+            "report_level": 5,
+            "halt_level": 2,
+            "_disable_config": True,
+        },
+    )
+    # Docutils names its version in the page: the page would change with it.
+    return re.sub(r'<meta name="generator"[^>]*>\n', "", html)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="fail if a file is out of date"
+    )
+    args = parser.parse_args()
+    rst = readme_rst()
+    outputs = {
+        ADDON / "README.rst": rst,
+        ADDON / "static" / "description" / "index.html": index_html(rst),
+    }
+    stale = [
+        path
+        for path, text in outputs.items()
+        if not path.exists() or path.read_text() != text
+    ]
+    if args.check:
+        for path in stale:
+            print(
+                f"{path.relative_to(ADDON.parent)} is out of date: "
+                "run make lint-fix (tools/gen_readme.py)",
+                file=sys.stderr,
+            )
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(outputs[path])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,6 +5,7 @@
 #   oca-checks-odoo-module                     on cmr_module (XML/CSV/manifest)
 #   oca-checks-po                              on cmr_module/i18n*/*.po[t]
 #   ruff check, ruff format --check (ruff.toml) on the repository
+#   README.rst and static/description/index.html up to date with readme/
 set -uo pipefail
 # shellcheck source=tools/common.sh
 . "$(dirname "$0")/common.sh"
@@ -42,6 +43,7 @@ else
 fi
 run_check ruff-check ruff check --output-format=concise .
 run_check ruff-format ruff format --check --output-format=concise .
+run_check readme "$PYTHON" tools/gen_readme.py --check
 
 echo >&2
 if [ ${#failed[@]} -gt 0 ]; then
