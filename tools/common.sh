@@ -36,6 +36,35 @@ sys.exit(0 if r.version_info[0] == 18 else 1)
 PY
 }
 
+# The pinned test and lint tools of requirements-test.txt: installed from the
+# package registries, with one line saying which, when one is missing or at
+# another version; nothing is installed when they all are there.
+cmr_ensure_test_tools() {
+    local wanted=$CMR_ROOT/requirements-test.txt missing
+    missing=$("$PYTHON" - "$wanted" <<'PY'
+import re
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+missing = []
+for line in open(sys.argv[1]):
+    pin = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", line.split("#")[0].strip())
+    if not pin:
+        continue
+    try:
+        if version(pin[1]) != pin[2]:
+            missing.append(pin[0])
+    except PackageNotFoundError:
+        missing.append(pin[0])
+print(" ".join(missing))
+PY
+)
+    [ -z "$missing" ] && return 0
+    cmr_say "installing the pinned test tools from PyPI: $missing"
+    "$PYTHON" -m pip install --disable-pip-version-check --root-user-action=ignore \
+        -q -r "$wanted" || cmr_die "could not install $wanted (see the pip output above)"
+}
+
 # Run odoo the way its console script does (TZ=UTC before anything imports
 # time), with the interpreter we checked, so no `odoo` on PATH is needed.
 CMR_ODOO_MAIN='import os, sys

@@ -24,6 +24,7 @@ run_check() {
     fi
 }
 
+cmr_ensure_test_tools
 for tool in pylint oca-checks-odoo-module oca-checks-po ruff; do
     command -v "$tool" >/dev/null 2>&1 \
         || cmr_die "$tool not found: pip install -r requirements-test.txt"

@@ -6,6 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/odoo_conf.sh"
 
 cmr_require_odoo
+cmr_ensure_test_tools
 ensure_cluster
 write_odoo_conf
 drop_db "$CMR_TEST_DB"

@@ -9,6 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/odoo_conf.sh"
 
 cmr_require_odoo
+cmr_ensure_test_tools
 cd "$CMR_ROOT"
 tests_dir=$CMR_MODULE/tests
 [ -d "$tests_dir" ] || cmr_die "test-pytest: no tests ($tests_dir does not exist)"

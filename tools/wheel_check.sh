@@ -6,6 +6,7 @@ set -euo pipefail
 # shellcheck source=tools/common.sh
 . "$(dirname "$0")/common.sh"
 cd "$CMR_ROOT"
+cmr_ensure_test_tools
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cmr-wheel.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
