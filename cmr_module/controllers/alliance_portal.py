@@ -1,10 +1,9 @@
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.cmr_membership import CmrConsentError
 from .alliance_form import (
     counter_form_echo,
     counter_form_validate,
@@ -12,6 +11,7 @@ from .alliance_form import (
     parse_id,
     pin_form_values,
 )
+from .portal_form import apply_in_savepoint
 
 PORTAL_LINES = 50
 
@@ -49,20 +49,6 @@ class CmrAlliancePortal(CustomerPortal):
             )
         )
         return values
-
-    def _cmr_refusable(self, action):
-        """Run ``action()`` for a portal post in a savepoint: ``(result,
-        None)``, or ``(None, message)`` when the model refused it, with
-        nothing of it written, except a wrong code or PIN, which counts
-        towards the card's attempt limit."""
-        try:
-            with request.env.cr.savepoint():
-                return action(), None
-        except CmrConsentError as error:
-            error.count_attempt()
-            return None, error.args[0]
-        except (UserError, ValidationError) as error:
-            return None, error.args[0]
 
     # ------------------------------------------------------------------
     # Members
@@ -141,8 +127,8 @@ class CmrAlliancePortal(CustomerPortal):
         if not membership_sudo:
             return request.redirect("/my/cards")
         pin, confirmation = pin_form_values(post)
-        _result, error = self._cmr_refusable(
-            lambda: membership_sudo._set_pin(pin, confirmation)
+        _result, error = apply_in_savepoint(
+            request.env, lambda: membership_sudo._set_pin(pin, confirmation)
         )
         if error:
             return self._cmr_render_card(membership_sudo, error=error)
@@ -199,10 +185,11 @@ class CmrAlliancePortal(CustomerPortal):
         # request.
         values, error = counter_form_validate(post)
         if not error:
-            line, error = self._cmr_refusable(
+            line, error = apply_in_savepoint(
+                request.env,
                 lambda: request.env["cmr.alliance.merchant"]._portal_record(
                     request.env.user.partner_id, values
-                )
+                ),
             )
         if error:
             return self._cmr_render_merchant(error=error, post=post)
@@ -216,10 +203,11 @@ class CmrAlliancePortal(CustomerPortal):
         methods=["POST"],
     )
     def portal_my_merchant_send_code(self, **post):
-        membership, error = self._cmr_refusable(
+        membership, error = apply_in_savepoint(
+            request.env,
             lambda: request.env["cmr.alliance.merchant"]._portal_send_code(
                 request.env.user.partner_id, parse_card_number(post.get("card_number"))
-            )
+            ),
         )
         if error:
             return self._cmr_render_merchant(error=error, post=post)

@@ -37,7 +37,7 @@ class CmrCustomerPortal(CustomerPortal):
             return self._cmr_render_preferences(
                 error=request.env._("You can only change your own charter.")
             )
-        error = apply_in_savepoint(
+        __, error = apply_in_savepoint(
             request.env,
             lambda: partner_sudo.write(charter_values(partner_sudo, post)),
         )

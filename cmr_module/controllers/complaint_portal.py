@@ -1,5 +1,5 @@
 from odoo import http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -7,6 +7,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.cmr_input_guard import TEXT_MAX
 from . import complaint_form
+from .portal_form import apply_in_savepoint
 
 
 class CmrComplaintPortal(CustomerPortal):
@@ -94,24 +95,24 @@ class CmrComplaintPortal(CustomerPortal):
         partner = request.env.user.partner_id
         uploads = request.httprequest.files.getlist("attachments")
         post.pop("attachments", None)
-        try:
+        files = [(up.filename, up.read(), up.mimetype) for up in uploads]
+
+        def file_complaint():
             # Nothing half-written: the complaint, its files and its first
             # message are saved together or not at all.
-            with request.env.cr.savepoint():
-                files = complaint_form.check_files(
-                    request.env,
-                    [(up.filename, up.read(), up.mimetype) for up in uploads],
-                )
-                values = complaint_form.complaint_values(request.env, partner, post)
-                complaint = request.env["cmr.complaint"]._create_from_portal(
-                    partner, values, files
-                )
-        except (UserError, ValidationError) as error:
+            checked_files = complaint_form.check_files(request.env, files)
+            values = complaint_form.complaint_values(request.env, partner, post)
+            return request.env["cmr.complaint"]._create_from_portal(
+                partner, values, checked_files
+            )
+
+        complaint, error = apply_in_savepoint(request.env, file_complaint)
+        if error:
             # The form comes back filled in, without what was refused.
             return request.render(
                 "cmr_module.portal_complaint_new",
                 self._complaint_form_values(
-                    form=complaint_form.refill_values(post), error=error.args[0]
+                    form=complaint_form.refill_values(post), error=error
                 ),
             )
         return request.redirect(complaint.access_url)
@@ -195,14 +196,15 @@ class CmrComplaintPortal(CustomerPortal):
         ):
             return self._forbidden()
         partner = request.env.user.partner_id
-        try:
-            # Nothing half-written: a reopening's message and its stage
-            # change are saved together or not at all.
-            with request.env.cr.savepoint():
-                self._complaint_act(complaint_sudo, action, partner, post)
-        except (UserError, ValidationError) as error:
+        # Nothing half-written: a reopening's message and its stage change
+        # are saved together or not at all.
+        __, error = apply_in_savepoint(
+            request.env,
+            lambda: self._complaint_act(complaint_sudo, action, partner, post),
+        )
+        if error:
             return self._complaint_page(
-                complaint_sudo, access_token=access_token, error=error.args[0]
+                complaint_sudo, access_token=access_token, error=error
             )
         return request.redirect(complaint_sudo.access_url)
 

@@ -17,14 +17,21 @@ HOUR_PATTERN = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 def apply_in_savepoint(env, apply):
-    """Run ``apply()`` in a savepoint: the error message if the models refuse
-    (everything it wrote is rolled back), else ``None``."""
+    """Run ``apply()`` in a savepoint, the one way every portal post of the
+    addon is handled: ``(result, None)``, or ``(None, message)`` when the
+    models refuse it, with everything it wrote rolled back.
+
+    A refusal that must leave a trace once undone (a wrong card PIN counts
+    towards the card's attempt limit) has an ``after_rollback()`` method,
+    called after the rollback."""
     try:
         with env.cr.savepoint():
-            apply()
+            return apply(), None
     except (UserError, ValidationError) as error:
-        return error.args[0]
-    return None
+        after_rollback = getattr(error, "after_rollback", None)
+        if after_rollback:
+            after_rollback()
+        return None, error.args[0]
 
 
 def parse_choice(env, record, field_name, value):

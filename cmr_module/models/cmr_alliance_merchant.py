@@ -299,7 +299,7 @@ class CmrMerchantAgreement(models.Model):
         holder's code or PIN).
 
         The caller undoes a refused transaction (savepoint); a wrong code or
-        PIN raises ``CmrConsentError``, whose ``count_attempt()`` then counts
+        PIN raises ``CmrConsentError``, whose ``after_rollback()`` then counts
         it towards the card's attempt limit."""
         membership, agreement = self._portal_agreement(partner, values["card_number"])
         product = self.env["product.product"]

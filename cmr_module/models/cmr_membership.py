@@ -38,7 +38,7 @@ def card_number_valid(number):
 class CmrConsentError(UserError):
     """A redemption refused for a wrong or missing code or PIN. Once the
     refused transaction is undone (the caller's savepoint),
-    ``count_attempt()`` counts a wrong code or PIN towards the card's
+    ``after_rollback()`` counts a wrong code or PIN towards the card's
     attempt limit (a missing one does not count)."""
 
     def __init__(self, message, membership, wrong_proof=False):
@@ -46,7 +46,7 @@ class CmrConsentError(UserError):
         self.membership = membership
         self.wrong_proof = wrong_proof
 
-    def count_attempt(self):
+    def after_rollback(self):
         if self.wrong_proof:
             self.membership._consent_failed()
 
