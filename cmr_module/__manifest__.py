@@ -20,11 +20,13 @@
         "data/cmr_topic_data.xml",
         "data/cmr_interest_data.xml",
         "data/cmr_contact_data.xml",
+        "data/cmr_job_data.xml",
         "views/res_partner_views.xml",
         "views/cmr_charter_log_views.xml",
         "views/cmr_contact_views.xml",
         "views/cmr_catalogue_views.xml",
         "views/cmr_customer_category_views.xml",
+        "views/cmr_job_views.xml",
         "views/cmr_charter_portal_templates.xml",
         "views/cmr_charter_menus.xml",
         # Tiers (R2)

@@ -13,6 +13,7 @@ from . import cmr_important_date
 from . import cmr_charter_log
 from . import cmr_contact_gate
 from . import cmr_contact
+from . import cmr_job
 from . import res_partner
 from . import res_users
 from . import cmr_customer_category

@@ -13,6 +13,8 @@ _logger = logging.getLogger(__name__)
 # Largest value of an integer column: a period's points sum past it is refused
 # cleanly instead of overflowing in the database.
 INTEGER_MAX = 2**31 - 1
+# Merchant agreements settled per step of a queued settlement.
+SETTLE_BATCH = 50
 
 
 class CmrSettlement(models.Model):
@@ -341,6 +343,30 @@ class CmrSettlement(models.Model):
         )
         action.update(domain=[("id", "in", moves.ids)], context={})
         return action
+
+    @api.model
+    def _job_settle(self, job, batch_size=SETTLE_BATCH):
+        """The queued work of *Settle Merchants*: the next ``batch_size``
+        agreements of the job per step, committed step by step."""
+        agreement_ids = job.payload["agreement_ids"]
+        todo = agreement_ids[job.done_count : job.done_count + batch_size]
+        agreements = self.env["cmr.alliance.merchant"].browse(todo).exists()
+        settlements = self._settle(
+            agreements,
+            fields.Date.to_date(job.payload["date_from"]),
+            fields.Date.to_date(job.payload["date_to"]),
+        )
+        done = min(job.done_count + batch_size, len(agreement_ids))
+        job._set_progress(done, len(agreement_ids))
+        job._set_result(
+            settlements,
+            self.env._(
+                "%(done)s of %(total)s merchant agreements settled.",
+                done=done,
+                total=len(agreement_ids),
+            ),
+        )
+        return done >= len(agreement_ids)
 
     @api.model
     def _unsettled_periods(self, agreements, until):

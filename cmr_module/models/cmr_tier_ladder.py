@@ -232,14 +232,32 @@ class CmrTierLadder(models.Model):
             )
         # The ladder must be one the manager may see (their companies).
         self.check_access("read")
+        self._check_ready()
+        # Seconds to minutes on a big base: run in the background.
+        job = self.env["cmr.job"]._enqueue(
+            self.env._("Re-evaluate %(ladder)s", ladder=self.name),
+            self,
+            "_job_reevaluate",
+        )
+        return job._action_open()
+
+    def _job_reevaluate(self, job):
+        """The queued work of *Re-evaluate now*: one run, as the manager."""
+        self.ensure_one()
         run = self.sudo()._evaluate(trigger="manual")
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "cmr.tier.run",
-            "res_id": run.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        job._set_progress(run.customer_count, run.customer_count)
+        job._set_result(
+            run,
+            self.env._(
+                "%(customers)s customers evaluated: %(up)s moved up, %(down)s "
+                "moved down, %(held)s downgrades held.",
+                customers=run.customer_count,
+                up=run.upgrade_count,
+                down=run.downgrade_count,
+                held=run.held_count,
+            ),
+        )
+        return True
 
     def action_use_ladder(self):
         """Make this ladder the company's one in use."""

@@ -214,3 +214,14 @@ class RaceMixin:
 
 def utc(*args):
     return datetime(*args)
+
+
+def run_queued(env, action):
+    """Run, step by step, the background job a button queued and returned
+    (``action`` opens it): triggered crons do not run inside tests."""
+    job = env["cmr.job"].sudo().browse(action["res_id"])
+    for _step in range(1000):
+        if job.state in ("done", "failed"):
+            break
+        job._run_step()
+    return job

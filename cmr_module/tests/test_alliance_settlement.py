@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .alliance_common import AllianceCase
+from .common import run_queued
 
 
 @tagged("post_install", "-at_install")
@@ -102,7 +103,10 @@ class TestAllianceSettlement(AllianceCase):
             .create({"date_from": self.month_start, "date_to": self.month_end})
             .action_settle()
         )
-        statements = self.env["cmr.settlement"].search(action["domain"])
+        job = run_queued(self.env, action)
+        self.assertEqual(job.state, "done", job.summary)
+        self.assertEqual(job.user_id, manager)
+        statements = self.env["cmr.settlement"].browse(job.result_ids)
         self.assertTrue(statements)
         with self.assertRaises(AccessError):
             statements.with_user(manager).write({"state": "draft"})
@@ -127,8 +131,8 @@ class TestAllianceSettlement(AllianceCase):
         wizard = self.env["cmr.settlement.wizard"].create(
             {"date_from": self.month_start, "date_to": self.month_end}
         )
-        action = wizard.action_settle()
-        self.assertTrue(set(first.ids) <= set(action["domain"][0][2]))
+        job = run_queued(self.env, wizard.action_settle())
+        self.assertTrue(set(first.ids) <= set(job.result_ids))
         self.env.ref("cmr_module.ir_cron_cmr_settlement").method_direct_trigger()
         self.assertEqual(self.env["account.move"].search_count([]), moves)
         # (The cron also settled the empty month before, from the agreement's
@@ -153,7 +157,7 @@ class TestAllianceSettlement(AllianceCase):
                 "agreement_ids": [(6, 0, self.agreement_b.ids)],
             }
         )
-        wizard.action_settle()
+        run_queued(self.env, wizard.action_settle())
         settled = self.env["cmr.settlement"].search(
             [("date_from", "=", self.month_start)]
         )
@@ -193,3 +197,44 @@ class TestAllianceSettlement(AllianceCase):
             ]
         )
         self.assertEqual(sorted(expiries.mapped("points")), [-20, -10])
+
+    def test_queued_settlement_goes_by_steps_and_resumes(self):
+        agreements = self.agreement_a | self.agreement_b
+        action = (
+            self.env["cmr.settlement.wizard"]
+            .create(
+                {
+                    "date_from": self.month_start,
+                    "date_to": self.month_end,
+                    "agreement_ids": [(6, 0, agreements.ids)],
+                }
+            )
+            .action_settle()
+        )
+        job = self.env["cmr.job"].browse(action["res_id"])
+        self.assertFalse(
+            self.env["cmr.settlement"].search_count(
+                [("agreement_id", "in", agreements.ids)]
+            )
+        )
+        # One agreement per step: half done after the first one; a crash
+        # then (the step committed) resumes with the second.
+        self.assertFalse(self.env["cmr.settlement"]._job_settle(job, batch_size=1))
+        self.assertEqual((job.done_count, job.total_count, job.progress), (1, 2, 50.0))
+        first = self.env["cmr.settlement"].browse(job.result_ids)
+        self.assertEqual(first.agreement_id, agreements[0])
+        self.assertTrue(self.env["cmr.settlement"]._job_settle(job, batch_size=1))
+        statements = self.env["cmr.settlement"].browse(job.result_ids)
+        self.assertEqual(statements.agreement_id, agreements)
+        # The runner finishing it again bills nothing twice.
+        moves = self.env["account.move"].search_count([])
+        run_queued(self.env, action)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+
+    def test_wizard_refuses_at_once_what_the_run_would(self):
+        with self.assertRaisesRegex(UserError, "not past yet"):
+            self.env["cmr.settlement.wizard"].create(
+                {"date_from": self.month_start, "date_to": self.today}
+            ).action_settle()
+        self.assertFalse(self.env["cmr.job"].search_count([("state", "=", "queued")]))

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from .alliance_common import AllianceCase
+from .common import run_queued
 
 
 @tagged("post_install", "-at_install")
@@ -96,8 +97,10 @@ class TestAllianceSettlementCatchUp(AllianceCase):
             )
             .action_settle()
         )
+        job = run_queued(self.env, action)
+        self.assertEqual(job.state, "done", job.summary)
         statement = self.env["cmr.settlement"].search(
-            action["domain"] + [("agreement_id", "=", self.agreement_a.id)]
+            [("id", "in", job.result_ids), ("agreement_id", "=", self.agreement_a.id)]
         )
         self.assertEqual(statement.points_earned, 300)
         self.assertEqual(statement.state, "done")

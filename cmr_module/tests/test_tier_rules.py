@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import run_queued
 from .tier_common import CmrTierCase
 
 
@@ -158,8 +159,17 @@ class TestTierRules(CmrTierCase):
             self.ladder.with_user(user).action_reevaluate()
         with self.assertRaises(AccessError):
             self.ladder.with_user(user).write({"window_months": 6})
+        runs = self.env["cmr.tier.run"].search_count([])
         action = self.ladder.with_user(manager).action_reevaluate()
-        self.assertEqual(action["res_model"], "cmr.tier.run")
+        # The button only queues the run: nothing evaluated yet.
+        self.assertEqual(action["res_model"], "cmr.job")
+        self.assertEqual(self.env["cmr.tier.run"].search_count([]), runs)
+        job = run_queued(self.env, action)
+        self.assertEqual(job.state, "done")
+        run = self.env["cmr.tier.run"].browse(job.result_ids)
+        self.assertEqual(run.user_id, manager)
+        self.assertEqual(run.trigger, "manual")
+        self.assertIn(str(run.customer_count), job.summary)
 
     def test_reevaluation_queries_do_not_grow_with_customers(self):
         def build(count):

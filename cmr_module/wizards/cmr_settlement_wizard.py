@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class CmrSettlementWizard(models.TransientModel):
@@ -31,18 +32,40 @@ class CmrSettlementWizard(models.TransientModel):
         return fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
 
     def action_settle(self):
+        """Queue the settlement (many merchants take a while) and show its
+        progress; the statements are its result."""
         self.ensure_one()
+        if self.date_to < self.date_from:
+            raise UserError(self.env._("The period ends before it starts."))
+        if self.date_to >= fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "Settle a period once it is over: %(date_to)s is not past yet.",
+                    date_to=self.date_to,
+                )
+            )
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only CMR managers settle merchants."))
         agreements = self.agreement_ids
         if not agreements:
             domain = [("company_id", "in", self.env.companies.ids)]
             if self.alliance_id:
                 domain.append(("alliance_id", "=", self.alliance_id.id))
-            agreements = self.env["cmr.alliance.merchant"].search(domain)
-        settlements = self.env["cmr.settlement"]._settle(
-            agreements, self.date_from, self.date_to
+            agreements = self.env["cmr.alliance.merchant"].search(domain, order="id")
+        if not agreements:
+            raise UserError(self.env._("There is no merchant agreement to settle."))
+        job = self.env["cmr.job"]._enqueue(
+            self.env._(
+                "Settle merchants, %(date_from)s to %(date_to)s",
+                date_from=self.date_from,
+                date_to=self.date_to,
+            ),
+            self.env["cmr.settlement"],
+            "_job_settle",
+            payload={
+                "agreement_ids": agreements.ids,
+                "date_from": fields.Date.to_string(self.date_from),
+                "date_to": fields.Date.to_string(self.date_to),
+            },
         )
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "cmr_module.cmr_settlement_action"
-        )
-        action["domain"] = [("id", "in", settlements.ids)]
-        return action
+        return job._action_open()
