@@ -15,11 +15,12 @@ export PYTEST_ARGS ODOO_ARGS BENCH_ARGS
 
 BENCH_TARGETS := $(addprefix bench-,$(BENCHES))
 
-.PHONY: help run test test-install test-pytest lint lint-fix wheel-check \
+.PHONY: help run screenshots test test-install test-pytest lint lint-fix wheel-check \
 	db-start db-status stop-db clean-db psql $(BENCH_TARGETS)
 
 help:
 	@echo "make run           serve Odoo with cmr_module and demo data on http://localhost:8069"
+	@echo "make screenshots   pictures of the main screens (en_US, zh_CN) in static/description"
 	@echo "make test          test-install + test-pytest + lint + wheel-check"
 	@echo "make test-install  fresh test database with cmr_module installed"
 	@echo "make test-pytest   pytest-odoo on cmr_module/tests (PYTEST_ARGS='-k gate')"
@@ -31,6 +32,9 @@ help:
 
 run:
 	@tools/run.sh
+
+screenshots:
+	@tools/screenshots.sh
 
 test: test-install test-pytest lint wheel-check
 

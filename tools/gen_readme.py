@@ -34,6 +34,18 @@ SECTIONS = [
     ("USAGE.md", "Usage"),
     ("DEVELOP.md", "Development"),
 ]
+# Pictures made by `make screenshots` (tools/screenshots.py), shown after
+# the description when present.
+SCREENSHOTS = [
+    ("customer-charter.zh_CN.png", "The relationship charter of a customer"),
+    ("customer-tier.en_US.png", "A customer's tier, score and upgrade path"),
+    ("complaints-kanban.zh_CN.png", "Complaints by stage"),
+    ("alliance-cards.en_US.png", "Alliance cards and points"),
+    ("portal-preferences.zh_CN.png", "The customer edits their charter in the portal"),
+    ("portal-tier.zh_CN.png", "My tier, in the portal"),
+    ("merchant-counter.zh_CN.png", "The merchant's counter"),
+]
+SCREENSHOT_DIR = "static/description/screenshots"
 TOC = """**Table of contents**
 
 .. contents::
@@ -65,6 +77,27 @@ def md_to_rst(text):
     return "\n".join(out).strip() + "\n"
 
 
+def screenshots_rst():
+    shots = [
+        (name, caption)
+        for name, caption in SCREENSHOTS
+        if (ADDON / SCREENSHOT_DIR / name).exists()
+    ]
+    if not shots:
+        return ""
+    lines = ["Screenshots\n-----------\n"]
+    for name, caption in shots:
+        lines += [
+            f".. figure:: {SCREENSHOT_DIR}/{name}",
+            f"   :alt: {caption}",
+            "   :width: 100%",
+            "",
+            f"   {caption}",
+            "",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def readme_rst():
     parts = [HEADER]
     for name, title in SECTIONS:
@@ -73,6 +106,7 @@ def readme_rst():
             parts.append(f"{title}\n{'=' * len(title)}\n\n")
         parts.append(body + "\n")
         if not title:
+            parts.append(screenshots_rst())
             parts.append(TOC)
     parts.append(FOOTER)
     return "".join(parts)
@@ -94,7 +128,9 @@ def index_html(rst):
         },
     )
     # Docutils names its version in the page: the page would change with it.
-    return re.sub(r'<meta name="generator"[^>]*>\n', "", html)
+    html = re.sub(r'<meta name="generator"[^>]*>\n', "", html)
+    # The page lives in static/description: its pictures are beside it.
+    return html.replace('src="static/description/', 'src="')
 
 
 def main():

@@ -70,21 +70,23 @@ module_state() {
         "SELECT state FROM ir_module_module WHERE name = '$CMR_MODULE'" 2>/dev/null || true
 }
 
-# odoo_install_db DB LOGNAME [MODE]: MODE -i (default) installs cmr_module
-# (creating DB when missing, demo data on), -u upgrades it.  The log goes to
+# odoo_install_db DB LOGNAME [MODE [MODULES [ODOO OPTIONS...]]]: MODE -i
+# (default) installs MODULES (default cmr_module; creating DB when missing,
+# demo data on), -u upgrades them.  The log goes to
 # $CMR_CACHE/logs/LOGNAME.log; any ERROR/CRITICAL line fails.
 odoo_install_db() {
-    local db=$1 name=$2 mode=${3:--i}
+    local db=$1 name=$2 mode=${3:--i} modules=${4:-$CMR_MODULE}
+    shift $(($# < 4 ? $# : 4))
     local log=$CMR_CACHE/logs/$name.log
     : >"$log"
-    cmr_say "odoo $mode $CMR_MODULE on database $db (log: $log)"
+    cmr_say "odoo $mode $modules on database $db (log: $log)"
     local rc=0
-    cmr_odoo -c "$ODOO_CONF" -d "$db" "$mode" "$CMR_MODULE" --stop-after-init \
-        --no-http --log-level=warn --logfile="$log" || rc=$?
+    cmr_odoo -c "$ODOO_CONF" -d "$db" "$mode" "$modules" --stop-after-init \
+        --no-http --log-level=warn --logfile="$log" "$@" || rc=$?
     if [ "$rc" -ne 0 ] || grep -qE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log"; then
         echo "----- last lines of $log -----" >&2
         tail -n 60 "$log" >&2
-        cmr_die "odoo $mode $CMR_MODULE on $db failed (exit $rc; see $log)"
+        cmr_die "odoo $mode $modules on $db failed (exit $rc; see $log)"
     fi
     local warnings
     warnings=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ WARNING ' "$log" || true)
@@ -92,6 +94,15 @@ odoo_install_db() {
         cmr_say "$warnings warning(s) in $log:"
         grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ WARNING ' "$log" | cut -c1-300 | tail -n 20 >&2
     fi
+}
+
+# odoo_shell_script DB SCRIPT [VAR=VALUE...]: run the Python SCRIPT in
+# `odoo shell` on DB (``env`` given), with the extra environment variables.
+odoo_shell_script() {
+    local db=$1 script=$2
+    shift 2
+    env "$@" "$PYTHON" -c "$CMR_ODOO_MAIN" shell -c "$ODOO_CONF" -d "$db" --no-http \
+        --log-level=warn <"$script"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

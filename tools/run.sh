@@ -5,16 +5,14 @@
 set -euo pipefail
 # shellcheck source=tools/odoo_conf.sh
 . "$(dirname "$0")/odoo_conf.sh"
+# shellcheck source=tools/demo_db.sh
+. "$(dirname "$0")/demo_db.sh"
 
 cmr_require_odoo
 ensure_cluster
 write_odoo_conf
 
-if [ "$(module_state "$CMR_DB")" = installed ]; then
-    odoo_install_db "$CMR_DB" run-upgrade -u
-else
-    odoo_install_db "$CMR_DB" run-install -i
-fi
+prepare_demo_db
 
 case $CMR_HTTP_INTERFACE in
     127.0.0.1 | 0.0.0.0 | localhost) host=localhost ;;
@@ -25,7 +23,8 @@ cat <<MSG
 
   Odoo 18 with $CMR_MODULE: $url   (database $CMR_DB, config $ODOO_CONF)
 
-  Log in as an employee (backend):   login admin          password admin
+  Log in as an employee (backend):   login admin          password admin     (English)
+                                     login agent.li       password agent.li  (简体中文)
                                      $url/odoo
   Log in as a portal customer:       login portal.wechat  password portal.wechat
                                      $url/my
