@@ -11,7 +11,7 @@ from .alliance_form import (
     parse_id,
     pin_form_values,
 )
-from .portal_form import apply_in_savepoint
+from .portal_form import apply_in_savepoint, replica_unless
 
 PORTAL_LINES = 50
 
@@ -54,7 +54,14 @@ class CmrAlliancePortal(CustomerPortal):
     # Members
     # ------------------------------------------------------------------
 
-    @http.route("/my/cards", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/cards",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
     def portal_my_cards(self, **kw):
         # As the user: record rules confine portal users to their own cards.
         Membership = request.env["cmr.membership"]
@@ -105,6 +112,7 @@ class CmrAlliancePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=replica_unless("pin"),
     )
     def portal_my_card(self, membership_id, pin=None, **kw):
         membership_sudo = self._cmr_card_sudo(membership_id)
@@ -166,7 +174,14 @@ class CmrAlliancePortal(CustomerPortal):
         )
         return request.render("cmr_module.portal_my_merchant", values)
 
-    @http.route("/my/merchant", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/merchant",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=replica_unless("recorded"),
+    )
     def portal_my_merchant(self, recorded=None, **kw):
         line = request.env["cmr.points.line"]
         line_id = parse_id(recorded)

@@ -6,7 +6,7 @@ from odoo.http import content_disposition, request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .charter_form import charter_values
-from .portal_form import apply_in_savepoint
+from .portal_form import apply_in_savepoint, replica_unless
 
 
 class CmrCustomerPortal(CustomerPortal):
@@ -20,7 +20,12 @@ class CmrCustomerPortal(CustomerPortal):
         return request.render("cmr_module.portal_my_preferences", values)
 
     @http.route(
-        "/my/preferences", type="http", auth="user", website=True, methods=["GET"]
+        "/my/preferences",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=replica_unless("saved"),
     )
     def portal_my_preferences(self, saved=None, **kw):
         return self._cmr_render_preferences(saved=bool(saved))
@@ -51,6 +56,7 @@ class CmrCustomerPortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_my_preferences_export(self, file_format, **kw):
         partner = request.env.user.partner_id.sudo()

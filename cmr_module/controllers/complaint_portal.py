@@ -7,7 +7,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.cmr_input_guard import TEXT_MAX
 from . import complaint_form
-from .portal_form import apply_in_savepoint
+from .portal_form import apply_in_savepoint, replica_unless
 
 
 class CmrComplaintPortal(CustomerPortal):
@@ -58,6 +58,7 @@ class CmrComplaintPortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_my_complaints(self, page=1, **kw):
         Complaint = request.env["cmr.complaint"]
@@ -80,7 +81,12 @@ class CmrComplaintPortal(CustomerPortal):
         return request.render("cmr_module.portal_my_complaints", values)
 
     @http.route(
-        "/my/complaints/new", type="http", auth="user", website=True, methods=["GET"]
+        "/my/complaints/new",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
     )
     def portal_complaint_new(self, **kw):
         return request.render(
@@ -115,7 +121,7 @@ class CmrComplaintPortal(CustomerPortal):
                     form=complaint_form.refill_values(post), error=error
                 ),
             )
-        return request.redirect(complaint.access_url)
+        return request.redirect(f"{complaint.access_url}?saved=1")
 
     def _complaint_sudo(self, complaint_id, access_token=None):
         """The complaint as superuser, but on behalf of the logged-in user:
@@ -146,6 +152,7 @@ class CmrComplaintPortal(CustomerPortal):
         auth="public",
         website=True,
         methods=["GET"],
+        readonly=replica_unless("saved"),
     )
     def portal_complaint_page(self, complaint_id, access_token=None, **kw):
         complaint_sudo = self._complaint_sudo(complaint_id, access_token)
@@ -206,7 +213,7 @@ class CmrComplaintPortal(CustomerPortal):
             return self._complaint_page(
                 complaint_sudo, access_token=access_token, error=error
             )
-        return request.redirect(complaint_sudo.access_url)
+        return request.redirect(f"{complaint_sudo.access_url}?saved=1")
 
     def _complaint_act(self, complaint_sudo, action, partner, post):
         """Hand the form's clean values to the complaint's methods."""

@@ -10,10 +10,23 @@ import re
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 
 from ..models.cmr_input_guard import shown
 
 HOUR_PATTERN = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+
+
+def replica_unless(*params):
+    """``readonly=`` of a page a form redirects to after a save, with one of
+    ``params`` in that URL: that one view reads the primary database, where
+    the change just saved is; every other view of the page may be served by
+    a read replica (``db_replica_host``), which can lag behind."""
+
+    def readonly(_controller):
+        return not any(request.httprequest.args.get(param) for param in params)
+
+    return readonly
 
 
 def apply_in_savepoint(env, apply):

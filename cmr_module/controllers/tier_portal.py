@@ -7,7 +7,14 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 class CmrTierPortal(CustomerPortal):
     """The customer's tier at /my/tier."""
 
-    @http.route("/my/tier", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/tier",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
     def portal_my_tier(self, **kw):
         values = self._prepare_portal_layout_values()
         values.update(

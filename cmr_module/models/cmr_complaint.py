@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -122,6 +123,9 @@ class CmrComplaint(models.Model):
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default="/"
     )
+    # Made with the complaint, not on the first view of its page: the pages
+    # only read (read replica).
+    access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()))
     subject = fields.Char(
         required=True, tracking=True, help=f"At most {NAME_MAX} characters."
     )
@@ -633,6 +637,14 @@ class CmrComplaint(models.Model):
             kwargs.pop("subtype_id", None)
             kwargs.update(message_type="comment", subtype_xmlid="mail.mt_comment")
         return super(CmrComplaint, thread).message_post(**kwargs)
+
+    def _message_post_after_hook(self, message, msg_values):
+        # The files of a message get their download token when posted, not
+        # when the customer's page lists them: that page only reads.
+        message.attachment_ids.sudo().filtered(
+            lambda a: not a.access_token
+        ).generate_access_token()
+        return super()._message_post_after_hook(message, msg_values)
 
     def _check_customer_post(self, body, attachment_ids=None):
         """Bound what a customer writes in the chatter, as the filing form
