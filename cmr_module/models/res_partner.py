@@ -309,6 +309,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Contact gate
     # ------------------------------------------------------------------
+    @api.readonly
     def cmr_check_contact(self, channel, topic=None, moment=None):
         """Tell, for each partner of ``self``, whether the company may contact
         them on ``channel`` about ``topic`` at ``moment``.
