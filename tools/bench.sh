@@ -17,6 +17,7 @@ cd "$CMR_ROOT"
 
 cmr_require_odoo
 ensure_cluster
+[ "${CMR_PG_REPLICA:-0}" != 1 ] || ensure_replica
 write_odoo_conf
 db=cmr_bench_$name
 cleanup() {

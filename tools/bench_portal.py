@@ -33,6 +33,8 @@ from passlib.context import CryptContext
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
+from odoo.tools import config
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("CMR_CACHE", ROOT / ".cache")) / "locust-venv"
@@ -274,10 +276,13 @@ def free_port():
 
 
 def serve(args, port, log):
+    # A script file, not `python -c`: the prefork server starts its gevent
+    # (websocket) process by running sys.argv[0] again.
+    launcher = log.parent / "odoo-server.py"
+    launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
     command = [
         sys.executable,
-        "-c",
-        "import sys; sys.argv[0] = 'odoo'; import odoo.cli; odoo.cli.main()",
+        str(launcher),
         "-c",
         args.config,
         "-d",
@@ -319,6 +324,19 @@ def read_stats(prefix):
             if row["Name"] != "Aggregated":
                 rows[(row["Type"], row["Name"])] = row
     return rows
+
+
+def replica_transactions(database):
+    """Transactions the read replica (db_replica_host) has served for the
+    database so far, from its pg_stat_database; None without a replica."""
+    if not config.get("db_replica_host"):
+        return None
+    with db_connect(database, readonly=True).cursor() as cr:
+        cr.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
+        return cr.fetchone()[0]
 
 
 def check_books(env, started, recorded):
@@ -400,6 +418,7 @@ def main():
     server = serve(args, port, log)
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
     load = os.getloadavg()
+    replica_before = replica_transactions(args.database)
     try:
         subprocess.run(
             [
@@ -474,6 +493,9 @@ def main():
         f"redemptions recorded; ledger: {lines}"
     )
     print("books: " + ("; ".join(problems) if problems else "consistent"))
+    if replica_before is not None:
+        served = replica_transactions(args.database) - replica_before
+        print(f"read replica: {served} transactions served by the hot standby")
     ok = not problems and not failures and not errors_500 and not serialization
     print(
         "targets: "

@@ -58,6 +58,11 @@ list_db = False
 admin_passwd = ${CMR_ADMIN_PASSWD:-admin}
 max_cron_threads = ${CMR_MAX_CRON_THREADS:-1}
 EOF
+    if [ "${CMR_PG_REPLICA:-0}" = 1 ]; then
+        # Read-only routes are served by the hot standby (tools/pg.sh replica).
+        replica_vars
+        printf 'db_replica_host = %s\ndb_replica_port = %s\n' "$PG_HOST" "$REPLICA_PORT" >>"$tmp"
+    fi
     mv -f "$tmp" "$ODOO_CONF"
     export ODOO_CONF
 }

@@ -197,6 +197,48 @@ ensure_cluster() {
     exec 9>&-
 }
 
+# A streaming hot standby of the private cluster (CMR_PG_REPLICA=1): a copy
+# that follows the primary and serves Odoo's read-only routes when odoo.conf
+# names it (db_replica_host/db_replica_port, written by write_odoo_conf).
+# Same socket directory, port PG_PORT + 1.
+replica_vars() {
+    pg_vars
+    REPLICA_DATA=$PG_ROOT/replica
+    REPLICA_PORT=$((PG_PORT + 1))
+    REPLICA_LOG=$PG_ROOT/replica.log
+}
+
+ensure_replica() {
+    ensure_cluster
+    replica_vars
+    [ -z "$PG_EXTERNAL" ] || cmr_die "CMR_PG_REPLICA needs the private cluster (CMR_PGHOST is set)"
+    PG_OWNER=$(pg_os_user)
+    if [ ! -f "$REPLICA_DATA/PG_VERSION" ]; then
+        cmr_say "pg_basebackup: hot standby of the cluster in $REPLICA_DATA"
+        rm -rf "$REPLICA_DATA"
+        pg_as_owner "$CMR_PG_BIN/pg_basebackup" -h "$PG_HOST" -p "$PG_PORT" -U postgres \
+            -D "$REPLICA_DATA" -X stream -R --no-sync >/dev/null \
+            || cmr_die "pg_basebackup failed"
+    fi
+    if ! pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$REPLICA_DATA" status >/dev/null 2>&1; then
+        cmr_say "starting the hot standby (port $REPLICA_PORT, log $REPLICA_LOG)"
+        pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$REPLICA_DATA" -l "$REPLICA_LOG" -w -t 120 \
+            -o "-k '$PG_HOST' -p $REPLICA_PORT -c listen_addresses='' -c hot_standby=on" \
+            start >/dev/null 9>&- \
+            || { tail -n 20 "$REPLICA_LOG" >&2; cmr_die "could not start the hot standby"; }
+    fi
+}
+
+stop_replica() {
+    replica_vars
+    [ -f "$REPLICA_DATA/PG_VERSION" ] || return 0
+    PG_OWNER=$(pg_os_user)
+    if pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$REPLICA_DATA" status >/dev/null 2>&1; then
+        cmr_say "stopping the hot standby in $REPLICA_DATA"
+        pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$REPLICA_DATA" -m fast -w stop >/dev/null
+    fi
+}
+
 stop_cluster() {
     pg_vars
     if [ -n "$PG_EXTERNAL" ]; then
@@ -206,6 +248,7 @@ stop_cluster() {
     [ -f "$PGDATA_DIR/PG_VERSION" ] || { cmr_say "no private cluster in $PG_ROOT"; return 0; }
     pg_require_bins
     PG_OWNER=$(pg_os_user)
+    stop_replica
     if pg_running; then
         cmr_say "stopping PostgreSQL in $PGDATA_DIR"
         pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
@@ -257,6 +300,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     shift || true
     case $cmd in
         ensure) ensure_cluster; pg_status ;;
+        replica) ensure_replica ;;
         status) pg_status ;;
         stop) stop_cluster ;;
         clean) clean_cluster ;;
@@ -265,6 +309,6 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
             printf 'export PGHOST=%q PGPORT=%q PGUSER=%q\n' "$PGHOST" "$PGPORT" "$PGUSER"
             ;;
         psql) ensure_cluster; exec psql "$@" ;;
-        *) cmr_die "usage: $0 ensure|status|stop|clean|env|psql [args]" ;;
+        *) cmr_die "usage: $0 ensure|replica|status|stop|clean|env|psql [args]" ;;
     esac
 fi

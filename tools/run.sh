@@ -10,6 +10,7 @@ set -euo pipefail
 
 cmr_require_odoo
 ensure_cluster
+[ "${CMR_PG_REPLICA:-0}" != 1 ] || ensure_replica
 write_odoo_conf
 
 prepare_demo_db
