@@ -145,6 +145,20 @@ class TestQueuedRunRace(RaceMixin, common.BaseCase):
                 1,
             )
 
+    def test_two_runners_never_step_the_same_run(self):
+        """The scheduled action and its manual twin (Run Manually) at the
+        same moment: the second one skips the run the first is stepping."""
+        with committed_env() as env:
+            ladder = env["cmr.tier.ladder"]._get_current(env.ref("base.main_company"))
+            if not ladder:
+                self.skipTest("no demo ladder")
+            job = env["cmr.job"]._enqueue("Race", ladder, "_job_reevaluate")
+        self.addCleanup(self._cleanup, ladder.id)
+        with committed_env() as first, committed_env() as second:
+            self.assertEqual(first["cmr.job"]._next_job().id, job.id)
+            self.assertFalse(second["cmr.job"]._next_job())
+            first.cr.rollback()
+
     def _cleanup(self, ladder_id):
         with committed_env() as env:
             env.cr.execute(
