@@ -23,7 +23,7 @@ def replica_unless(*params):
     the change just saved is; every other view of the page may be served by
     a read replica (``db_replica_host``), which can lag behind."""
 
-    def readonly(_controller):
+    def readonly(*_args):
         return not any(request.httprequest.args.get(param) for param in params)
 
     return readonly

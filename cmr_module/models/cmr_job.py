@@ -1,12 +1,23 @@
+import hashlib
+import json
 import logging
+import threading
+from datetime import timedelta
 
 import psycopg2
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+# A step refused by a concurrent transaction is tried again this many times,
+# a minute apart, before its run fails.
+MAX_ATTEMPTS = 5
+# Finished runs are kept this long (days), then removed by the autovacuum.
+KEEP_DAYS = 90
 
 
 class CmrJob(models.Model):
@@ -43,7 +54,6 @@ class CmrJob(models.Model):
         required=True,
         readonly=True,
         index=True,
-        tracking=True,
     )
     user_id = fields.Many2one(
         "res.users",
@@ -51,6 +61,7 @@ class CmrJob(models.Model):
         required=True,
         readonly=True,
         index=True,
+        ondelete="cascade",
         default=lambda self: self.env.user,
     )
     company_id = fields.Many2one(
@@ -60,6 +71,8 @@ class CmrJob(models.Model):
         index=True,
         default=lambda self: self.env.company,
     )
+    # The companies selected when it was asked: the work sees those.
+    allowed_company_ids = fields.Json(readonly=True)
     res_model = fields.Char(string="Model", required=True, readonly=True)
     res_ids = fields.Json(string="Records", readonly=True)
     method = fields.Char(required=True, readonly=True)
@@ -68,6 +81,12 @@ class CmrJob(models.Model):
     dedupe_key = fields.Char(readonly=True, index=True)
     date_started = fields.Datetime(string="Started", readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
+    attempt_count = fields.Integer(
+        string="Failed Attempts",
+        readonly=True,
+        help="Steps in a row that did not end (refused by a concurrent "
+        "transaction, stopped by a time limit): tried again a few times.",
+    )
     done_count = fields.Integer(string="Done", readonly=True)
     total_count = fields.Integer(string="To Do", readonly=True)
     progress = fields.Float(compute="_compute_progress", string="Progress (%)")
@@ -118,28 +137,40 @@ class CmrJob(models.Model):
         doing the same work if there is one."""
         if not method.startswith("_job_"):
             raise ValueError(f"{method}: a queued method is named _job_*")
+        companies = self.env.companies
         key = None
         if dedupe:
-            key = f"{records._name}:{method}:{sorted(records.ids)}:{payload!r}"
+            # A digest: the parameters may list thousands of records.
+            work = [records._name, method, sorted(records.ids), payload, companies.ids]
+            key = hashlib.sha256(
+                json.dumps(work, sort_keys=True, default=str).encode()
+            ).hexdigest()
             open_job = self.sudo().search(
                 [("dedupe_key", "=", key), ("state", "in", ("queued", "running"))],
                 limit=1,
             )
             if open_job:
+                # The same work is on its way: this asker is told too.
+                open_job.message_subscribe(partner_ids=self.env.user.partner_id.ids)
                 return open_job.with_env(self.env)
         try:
             with self.env.cr.savepoint():
-                job = self.sudo().create(
-                    {
-                        "name": name,
-                        "user_id": self.env.user.id,
-                        "company_id": self.env.company.id,
-                        "res_model": records._name,
-                        "res_ids": records.ids,
-                        "method": method,
-                        "payload": payload or {},
-                        "dedupe_key": key,
-                    }
+                job = (
+                    self.sudo()
+                    .with_context(mail_create_nolog=True)
+                    .create(
+                        {
+                            "name": name,
+                            "user_id": self.env.user.id,
+                            "company_id": self.env.company.id,
+                            "allowed_company_ids": companies.ids,
+                            "res_model": records._name,
+                            "res_ids": records.ids,
+                            "method": method,
+                            "payload": payload or {},
+                            "dedupe_key": key,
+                        }
+                    )
                 )
                 job.flush_recordset()
         except psycopg2.errors.UniqueViolation:
@@ -153,8 +184,11 @@ class CmrJob(models.Model):
         # The one who asked follows the run: the chatter message of its end
         # reaches their inbox too.
         job.message_subscribe(partner_ids=self.env.user.partner_id.ids)
-        self.env.ref("cmr_module.ir_cron_cmr_job")._trigger()
+        self._runner()._trigger()
         return job.with_env(self.env)
+
+    def _runner(self):
+        return self.env.ref("cmr_module.ir_cron_cmr_job")
 
     def _action_open(self):
         """The action a button returns: the job's form, its progress."""
@@ -186,9 +220,21 @@ class CmrJob(models.Model):
             values["summary"] = summary
         self.sudo().write(values)
 
+    def _add_note(self, note):
+        """Add a line to the summary (what a step refused, …)."""
+        self.sudo().write({"summary": "\n".join(filter(None, [self.summary, note]))})
+
     # ------------------------------------------------------------------
     # Running
     # ------------------------------------------------------------------
+    @api.autovacuum
+    def _gc_finished_jobs(self):
+        """Finished runs are history for a while, then go."""
+        limit = fields.Datetime.now() - timedelta(days=KEEP_DAYS)
+        self.sudo().search(
+            [("state", "in", ("done", "failed")), ("date_done", "<", limit)]
+        ).unlink()
+
     @api.model
     def _cron_run(self):
         """One step of the oldest open job; the cron framework calls again
@@ -216,41 +262,97 @@ class CmrJob(models.Model):
         return self.sudo().browse(rows[0][0]) if rows else self.browse()
 
     def _run_step(self):
-        """Run one step of this job as the user who queued it."""
+        """Run one step of this job as the user who queued it, with the
+        companies they had selected."""
         self.ensure_one()
         job = self.sudo()
         if job.state in ("done", "failed"):
             return
+        env = job._in_user_lang()
+        user = job.user_id
+        # (OdooBot, the scheduled actions' user, is archived by design.)
+        if user.id != SUPERUSER_ID and not (user.active and user._is_internal()):
+            job._finish("failed", env._("The user who asked for this run left."))
+            return
+        if job.res_model not in self.env or not job.method.startswith("_job_"):
+            job._finish("failed", env._("This work cannot be run."))
+            return
+        if job.attempt_count >= MAX_ATTEMPTS:
+            job._finish(
+                "failed",
+                env._(
+                    "Stopped after %(count)s attempts that did not end.",
+                    count=job.attempt_count,
+                ),
+            )
+            return
+        values = {"attempt_count": job.attempt_count + 1}
         if job.state == "queued":
-            job.write({"state": "running", "date_started": fields.Datetime.now()})
+            values.update(state="running", date_started=fields.Datetime.now())
+        job.write(values)
+        # A step killed by the time limit (or the server) is rolled back: the
+        # attempt it counts must stay, so that such a run ends.
+        if not getattr(threading.current_thread(), "testing", False):
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        companies = [
+            c for c in job.allowed_company_ids or [] if c in user.company_ids.ids
+        ]
+        # A clean environment: the user's rights, language and companies,
+        # nothing of the cron's context (its progress, its superuser).
+        worker_env = self.env(
+            user=user.id,
+            su=False,
+            context={
+                "lang": user.lang,
+                "tz": user.tz,
+                "allowed_company_ids": companies or job.company_id.ids,
+            },
+        )
         worker = (
-            self.env[job.res_model]
-            .with_user(job.user_id)
+            worker_env[job.res_model]
             .with_company(job.company_id)
-            .with_context(lang=job.user_id.lang)
             .browse(job.res_ids or [])
         )
-        if not job.method.startswith("_job_") or not hasattr(worker, job.method):
-            job._finish("failed", job._in_user_lang()._("This work cannot be run."))
+        method = getattr(worker, job.method, None)
+        if not callable(method):
+            job._finish("failed", env._("This work cannot be run."))
             return
         try:
             with self.env.cr.savepoint():
-                finished = getattr(worker, job.method)(job)
-        except (UserError, ValidationError, AccessError) as error:
+                finished = method(job.with_env(worker_env))
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # Another transaction holds what the step needs: the next call
+            # (a minute later) tries again, in a new transaction.
+            _logger.info("Background run %s: concurrent update, retried", job.id)
+            self._runner()._trigger(at=fields.Datetime.now() + timedelta(minutes=1))
+            return
+        except UserError as error:
             # A refusal the user must read; the step's writes are undone.
             job._finish("failed", str(error.args[0] if error.args else error))
             return
+        except Exception:  # noqa: BLE001 - any bug ends the run, not the queue
+            _logger.exception("Background run %s (%s) failed", job.id, job.name)
+            job._finish(
+                "failed",
+                env._(
+                    "The run stopped on an unexpected error: your administrator "
+                    "finds it in the server log."
+                ),
+            )
+            return
+        job.attempt_count = 0
         if finished:
             job._finish("done")
 
     def _in_user_lang(self):
         return self.with_context(lang=self.user_id.lang).env
 
-    def _finish(self, state, summary=None):
+    def _finish(self, state, note=None):
         self.ensure_one()
         values = {"state": state, "date_done": fields.Datetime.now()}
-        if summary:
-            values["summary"] = summary
+        if note:
+            # After what the run did (its progress), why it stopped.
+            values["summary"] = "\n".join(filter(None, [self.summary, note]))
         self.write(values)
         env = self._in_user_lang()
         if state == "done":

@@ -351,22 +351,38 @@ class CmrSettlement(models.Model):
         agreement_ids = job.payload["agreement_ids"]
         todo = agreement_ids[job.done_count : job.done_count + batch_size]
         agreements = self.env["cmr.alliance.merchant"].browse(todo).exists()
-        settlements = self._settle(
-            agreements,
-            fields.Date.to_date(job.payload["date_from"]),
-            fields.Date.to_date(job.payload["date_to"]),
-        )
+        settlements = self.browse()
+        refusal = None
+        try:
+            # A refused batch (e.g. a company without a journal) is noted
+            # and the others are settled: the run never stops half-way.
+            with self.env.cr.savepoint():
+                settlements = self._settle(
+                    agreements,
+                    fields.Date.to_date(job.payload["date_from"]),
+                    fields.Date.to_date(job.payload["date_to"]),
+                )
+        except UserError as error:
+            refusal = self.env._(
+                "Not settled: %(merchants)s: %(reason)s",
+                merchants=", ".join(agreements.mapped("display_name")),
+                reason=error.args[0],
+            )
         done = min(job.done_count + batch_size, len(agreement_ids))
         job._set_progress(done, len(agreement_ids))
-        job._set_result(
-            settlements,
-            self.env._(
-                "%(done)s of %(total)s merchant agreements settled.",
-                done=done,
-                total=len(agreement_ids),
-            ),
-        )
-        return done >= len(agreement_ids)
+        job._set_result(settlements)
+        if refusal:
+            job._add_note(refusal)
+        if done >= len(agreement_ids):
+            job._add_note(
+                self.env._(
+                    "%(count)s merchant agreements processed, %(settled)s statements.",
+                    count=len(agreement_ids),
+                    settled=len(job.result_ids or []),
+                )
+            )
+            return True
+        return False
 
     @api.model
     def _unsettled_periods(self, agreements, until):

@@ -225,13 +225,7 @@ class CmrTierLadder(models.Model):
     # ------------------------------------------------------------------
     def action_reevaluate(self):
         """Re-evaluate now (managers)."""
-        self.ensure_one()
-        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
-            raise UserError(
-                self.env._("Only CMR managers can re-evaluate the customers' tiers.")
-            )
-        # The ladder must be one the manager may see (their companies).
-        self.check_access("read")
+        self._check_can_reevaluate()
         self._check_ready()
         # Seconds to minutes on a big base: run in the background.
         job = self.env["cmr.job"]._enqueue(
@@ -241,9 +235,19 @@ class CmrTierLadder(models.Model):
         )
         return job._action_open()
 
-    def _job_reevaluate(self, job):
-        """The queued work of *Re-evaluate now*: one run, as the manager."""
+    def _check_can_reevaluate(self):
         self.ensure_one()
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise UserError(
+                self.env._("Only CMR managers can re-evaluate the customers' tiers.")
+            )
+        # The ladder must be one the manager may see (their companies).
+        self.check_access("read")
+
+    def _job_reevaluate(self, job):
+        """The queued work of *Re-evaluate now*: one run, as the manager
+        (still one when it runs)."""
+        self._check_can_reevaluate()
         run = self.sudo()._evaluate(trigger="manual")
         job._set_progress(run.customer_count, run.customer_count)
         job._set_result(

@@ -309,7 +309,9 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Contact gate
     # ------------------------------------------------------------------
-    @api.readonly
+    # Not @api.readonly: asked right before contacting someone, the answer
+    # must come from the primary database, never from a replica that may not
+    # have the consent the customer just withdrew.
     def cmr_check_contact(self, channel, topic=None, moment=None):
         """Tell, for each partner of ``self``, whether the company may contact
         them on ``channel`` about ``topic`` at ``moment``.

@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import common, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -108,6 +110,58 @@ class TestQueuedRuns(CmrTierCase):
         self.assertEqual(
             job.with_user(self.manager).read(["state"])[0]["state"], "queued"
         )
+
+    def test_an_unexpected_error_fails_its_run_and_the_next_one_runs(self):
+        broken = self.env["cmr.job"]._enqueue(
+            "Broken", self.env["cmr.settlement"], "_job_settle", payload={}
+        )
+        job = self.queue_reevaluation()
+        with mute_logger("odoo.addons.cmr_module.models.cmr_job"):
+            self.env["cmr.job"]._cron_run()
+        self.assertEqual(broken.state, "failed")
+        self.assertIn("unexpected error", broken.summary)
+        self.env["cmr.job"]._cron_run()
+        self.assertEqual(job.state, "done")
+
+    def test_a_step_refused_by_a_concurrent_update_is_tried_again(self):
+        job = self.queue_reevaluation()
+        Ladder = self.registry["cmr.tier.ladder"]
+        with patch.object(
+            Ladder,
+            "_job_reevaluate",
+            side_effect=psycopg2.errors.SerializationFailure,
+        ):
+            self.env["cmr.job"]._cron_run()
+            self.assertEqual((job.state, job.attempt_count), ("running", 1))
+            for _attempt in range(5):
+                self.env["cmr.job"]._cron_run()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("attempts", job.summary)
+
+    def test_the_work_sees_the_companies_selected_when_asked(self):
+        other = self.env["res.company"].create({"name": "Second CMR company"})
+        self.manager.company_ids |= other
+        seen = {}
+
+        def probe(records, job):
+            seen["companies"] = records.env.companies.ids
+            seen["user"] = records.env.user
+            seen["su"] = records.env.su
+            return True
+
+        Ladder = self.registry["cmr.tier.ladder"]
+        with patch.object(Ladder, "_job_probe", probe, create=True):
+            job = (
+                self.env["cmr.job"]
+                .with_user(self.manager)
+                .with_context(allowed_company_ids=[self.company.id, other.id])
+                ._enqueue("Probe", self.ladder, "_job_probe")
+            )
+            job.sudo()._run_step()
+        self.assertEqual(job.sudo().state, "done")
+        self.assertEqual(sorted(seen["companies"]), sorted([self.company.id, other.id]))
+        self.assertEqual(seen["user"], self.manager)
+        self.assertFalse(seen["su"])
 
     def test_only_job_methods_run(self):
         job = self.env["cmr.job"].create(

@@ -112,21 +112,9 @@ class TestReadonlyRoutes(HttpCase):
                 with patch.object(portal_form, "request", new=request):
                     self.assertEqual(readonly(None), expected, (url, args))
 
-    def test_gate_question_over_rpc_is_read_only(self):
-        """Another system asking the gate over RPC is served read-only."""
-        self.assertTrue(
+    def test_gate_question_reads_the_primary(self):
+        """The gate decides a contact: never from a replica that may lag
+        behind a consent just withdrawn."""
+        self.assertFalse(
             getattr(type(self.env["res.partner"]).cmr_check_contact, "_readonly", False)
         )
-        partner = self.env["res.partner"].create({"name": "Asked over RPC"})
-        self.authenticate("admin", "admin")
-        with self.assertNoLogs("odoo.http", "WARNING"):
-            answer = self.make_jsonrpc_request(
-                "/web/dataset/call_kw/res.partner/cmr_check_contact",
-                {
-                    "model": "res.partner",
-                    "method": "cmr_check_contact",
-                    "args": [partner.ids, "email"],
-                    "kwargs": {},
-                },
-            )
-        self.assertIn("allowed", answer[str(partner.id)])

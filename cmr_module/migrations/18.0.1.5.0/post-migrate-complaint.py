@@ -7,14 +7,17 @@ def migrate(cr, version):
     made the missing ones, only reads (and may be served by a replica)."""
     cr.execute(
         SQL(
-            "UPDATE cmr_complaint SET access_token = gen_random_uuid()::text "
+            # uuid_in(md5(…)): a random UUID without gen_random_uuid (PG 13+).
+            "UPDATE cmr_complaint SET access_token = "
+            "uuid_in(md5(random()::text || id::text)::cstring)::text "
             "WHERE access_token IS NULL"
         )
     )
     cr.execute(
         SQL(
             """UPDATE ir_attachment a
-                  SET access_token = gen_random_uuid()::text
+                  SET access_token =
+                      uuid_in(md5(random()::text || a.id::text)::cstring)::text
                  FROM message_attachment_rel rel
                  JOIN mail_message m ON m.id = rel.message_id
                 WHERE rel.attachment_id = a.id
