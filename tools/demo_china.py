@@ -41,6 +41,13 @@ CHINESE = re.compile("[\u4e00-\u9fff]")
 
 def setup_company():
     company = env.ref("base.main_company")
+    if company.country_id == env.ref("base.cn"):
+        return
+    if env["ir.module.module"].search_count(
+        [("name", "=", "account"), ("state", "=", "installed")]
+    ) and env["account.move.line"].search_count([]):
+        print("demo company: it has journal items, its currency stays")
+        return
     china = env.ref("base.cn")
     state = env["res.country.state"].search(
         [("country_id", "=", china.id), ("code", "in", ("SH", "31"))], limit=1
@@ -58,6 +65,9 @@ def setup_company():
 
 
 def setup_people():
+    done = "cmr_module.demo_china_people"
+    if env["ir.config_parameter"].get_param(done):
+        return
     langs = set(env["res.lang"].search([]).mapped("code"))
     if STAFF_LANG not in langs:
         print("demo people: zh_CN is not loaded, left in English")
@@ -91,6 +101,7 @@ def setup_people():
         traditional.write({"lang": "zh_TW"})
         customers -= traditional
     customers.write({"lang": STAFF_LANG})
+    env["ir.config_parameter"].set_param(done, "1")
     env.cr.commit()
     print(
         f"demo people: {len(staff)} staff users and {len(customers)} customers "

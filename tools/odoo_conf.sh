@@ -67,12 +67,12 @@ EOF
     export ODOO_CONF
 }
 
-# State of cmr_module in DB ("installed", "uninstalled", ...; empty when the
+# State of cmr_module (or of the module $2) in DB ("installed", "uninstalled", ...; empty when the
 # database or its module table does not exist).
 module_state() {
     db_exists "$1" || return 0
     psql -XtAq -d "$1" -c \
-        "SELECT state FROM ir_module_module WHERE name = '$CMR_MODULE'" 2>/dev/null || true
+        "SELECT state FROM ir_module_module WHERE name = '${2:-$CMR_MODULE}'" 2>/dev/null || true
 }
 
 # odoo_install_db DB LOGNAME [MODE [MODULES [ODOO OPTIONS...]]]: MODE -i

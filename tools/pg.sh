@@ -211,13 +211,18 @@ replica_vars() {
 ensure_replica() {
     ensure_cluster
     replica_vars
+    exec 9>"$CMR_CACHE/.pg.lock"
+    flock -w 300 9 || cmr_die "timed out waiting for $CMR_CACHE/.pg.lock"
     [ -z "$PG_EXTERNAL" ] || cmr_die "CMR_PG_REPLICA needs the private cluster (CMR_PGHOST is set)"
     PG_OWNER=$(pg_os_user)
     if [ ! -f "$REPLICA_DATA/PG_VERSION" ]; then
         cmr_say "pg_basebackup: hot standby of the cluster in $REPLICA_DATA"
         rm -rf "$REPLICA_DATA"
+        # A replication slot: the primary keeps the WAL the standby has not
+        # received yet, also while it is stopped.
+        PGUSER=postgres psql -XqAt -d postgres -c "SELECT pg_drop_replication_slot('cmr_replica') FROM pg_replication_slots WHERE slot_name = 'cmr_replica'" >/dev/null
         pg_as_owner "$CMR_PG_BIN/pg_basebackup" -h "$PG_HOST" -p "$PG_PORT" -U postgres \
-            -D "$REPLICA_DATA" -X stream -R --no-sync >/dev/null \
+            -D "$REPLICA_DATA" -X stream -R -C -S cmr_replica --no-sync >/dev/null \
             || cmr_die "pg_basebackup failed"
     fi
     if ! pg_as_owner "$CMR_PG_BIN/pg_ctl" -D "$REPLICA_DATA" status >/dev/null 2>&1; then
@@ -227,6 +232,7 @@ ensure_replica() {
             start >/dev/null 9>&- \
             || { tail -n 20 "$REPLICA_LOG" >&2; cmr_die "could not start the hot standby"; }
     fi
+    exec 9>&-
 }
 
 stop_replica() {
