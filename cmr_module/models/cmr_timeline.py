@@ -159,9 +159,12 @@ class CmrTimeline(models.AbstractModel):
         if not value:
             return None
         match = CURSOR_PATTERN.match(value)
-        if not match:
+        try:
+            date = match and datetime.fromisoformat(match.group(1))
+        except ValueError:
+            date = None
+        if not date:
             raise ValidationError(self.env._("This page of the timeline does not exist."))
-        date = datetime.fromisoformat(match.group(1))
         return (date, int(match.group(2)), int(match.group(3)))
 
     @api.model
@@ -192,6 +195,8 @@ class CmrTimeline(models.AbstractModel):
         ``portal_url``. Customers (``portal``) never get internal events.
         """
         portal = self._check_reader(partner) or bool(portal)
+        # The sources read the tables in SQL: pending ORM writes first.
+        self.env.flush_all()
         limit = max(1, min(int(limit or PAGE_SIZE), PAGE_SIZE_MAX))
         partners = self._partners_of(partner)
         kind_sources = {}
@@ -236,7 +241,7 @@ class CmrTimeline(models.AbstractModel):
         the filters and the limit around it, in one statement."""
         conditions = [SQL("TRUE")]
         if query.portal:
-            conditions.append(SQL("NOT ev.internal"))
+            conditions.append(SQL("ev.internal IS NOT TRUE"))
         if query.kinds:
             conditions.append(SQL("ev.kind = ANY(%s)", query.kinds))
         if query.channels:
@@ -621,9 +626,9 @@ class CmrTimeline(models.AbstractModel):
             SQL(
                 """
                 SELECT m.date AS date, m.id AS key,
-                       CASE WHEN m.is_internal OR COALESCE(st.internal, FALSE)
+                       CASE WHEN COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)
                             THEN 'note' ELSE 'message' END AS kind,
-                       CASE WHEN m.is_internal OR COALESCE(st.internal, FALSE)
+                       CASE WHEN COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)
                                  THEN 'note'
                             WHEN m.author_id = ANY(%(partners)s)
                                  AND m.message_type = 'comment' THEN 'portal'
@@ -633,7 +638,7 @@ class CmrTimeline(models.AbstractModel):
                        LEFT(m.body, 2000) AS detail,
                        NULL::numeric AS amount, NULL AS currency,
                        m.model AS res_model, m.res_id AS res_id,
-                       (m.is_internal OR COALESCE(st.internal, FALSE)) AS internal
+                       (COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)) AS internal
                   FROM mail_message m
              LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
              LEFT JOIN res_partner author ON author.id = m.author_id
