@@ -74,6 +74,7 @@
         "views/cmr_suggestion_views.xml",
         "report/cmr_suggestion_report_views.xml",
         "views/cmr_privacy_export_views.xml",
+        "views/cmr_privacy_erasure_views.xml",
         "views/cmr_timeline_portal_templates.xml",
         "views/cmr_suggestion_portal_templates.xml",
         "views/cmr_privacy_portal_templates.xml",

@@ -16,6 +16,9 @@ class CmrPrivacyPortal(CustomerPortal):
         values.update(
             page_name="cmr_privacy",
             exports=request.env["cmr.privacy.export"]._portal_exports(partner),
+            erasures=request.env["cmr.privacy.erasure"].search(
+                [("partner_id", "=", partner.commercial_partner_id.id)], limit=5
+            ),
             error=error,
             message=message,
         )
@@ -63,3 +66,28 @@ class CmrPrivacyPortal(CustomerPortal):
             return request.not_found()
         stream = request.env["ir.binary"]._get_stream_from(export.attachment_id)
         return stream.get_response(as_attachment=True)
+
+    @http.route(
+        "/my/privacy/erase", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_privacy_erase(self, **post):
+        partner = request.env.user.partner_id
+        if post.get("confirm") != "on":
+            error = request.env._("Tick the box to confirm that you want your data erased.")
+            return request.render(
+                "cmr_module.portal_my_privacy", self._privacy_values(error=error)
+            )
+        _erasure, error = apply_in_savepoint(
+            request.env,
+            lambda: request.env["cmr.privacy.erasure"]._request(partner, "portal"),
+        )
+        message = (
+            None
+            if error
+            else request.env._(
+                "We received your request. We review it and confirm the erasure by e-mail."
+            )
+        )
+        return request.render(
+            "cmr_module.portal_my_privacy", self._privacy_values(error, message)
+        )

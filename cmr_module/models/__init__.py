@@ -49,3 +49,7 @@ from . import cmr_suggestion
 from . import cmr_suggestion_support
 from . import res_company_suggestion
 from . import cmr_privacy_export
+from . import res_company_privacy
+from . import cmr_privacy_erasure
+from . import cmr_privacy_erasure_log
+from . import res_partner_privacy
