@@ -15,23 +15,13 @@ class CmrSuggestionPortal(CustomerPortal):
 
     _suggestions_per_page = 20
 
-    def _prepare_suggestions_domain(self, partner, scope):
-        own = [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
-        if scope == "public":
-            return [
-                ("is_public", "=", True),
-                ("stage", "!=", "declined"),
-                ("commercial_partner_id", "!=", partner.commercial_partner_id.id),
-            ]
-        return own
-
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "cmr_suggestion_count" in counters:
             Suggestion = request.env["cmr.suggestion"]
             partner = request.env.user.partner_id
             values["cmr_suggestion_count"] = (
-                Suggestion.search_count(self._prepare_suggestions_domain(partner, "mine"))
+                Suggestion._portal_count(partner, "mine")
                 if Suggestion.has_access("read")
                 else 0
             )
@@ -45,16 +35,15 @@ class CmrSuggestionPortal(CustomerPortal):
         scope = "public" if scope == "public" else "mine"
         Suggestion = request.env["cmr.suggestion"]
         partner = request.env.user.partner_id
-        domain = self._prepare_suggestions_domain(partner, scope)
         pager = portal_pager(
             url="/my/suggestions",
             url_args={"scope": scope},
-            total=Suggestion.search_count(domain),
+            total=Suggestion._portal_count(partner, scope),
             page=page,
             step=self._suggestions_per_page,
         )
-        suggestions = Suggestion.search(
-            domain, limit=self._suggestions_per_page, offset=pager["offset"]
+        suggestions = Suggestion._portal_list(
+            partner, scope, limit=self._suggestions_per_page, offset=pager["offset"]
         )
         values = self._prepare_portal_layout_values()
         values.update(

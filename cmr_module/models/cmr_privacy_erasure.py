@@ -60,16 +60,26 @@ class CmrPrivacyErasure(models.Model):
         ],
         default="requested", required=True, readonly=True, index=True, tracking=True,
     )
-    reviewer_id = fields.Many2one("res.users", readonly=True, ondelete="set null")
+    reviewer_id = fields.Many2one(
+        "res.users", readonly=True, ondelete="set null", groups="cmr_module.group_cmr_user"
+    )
     review_date = fields.Datetime(readonly=True)
     refusal_reason = fields.Text(help="Why the erasure is refused (shown to the customer).")
     pseudonym = fields.Char(readonly=True)
-    open_complaint_count = fields.Integer(compute="_compute_review_counts")
-    unpaid_invoice_count = fields.Integer(compute="_compute_review_counts")
-    held_move_count = fields.Integer(
-        string="Legally Held Documents", compute="_compute_review_counts"
+    open_complaint_count = fields.Integer(
+        compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
     )
-    log_ids = fields.One2many("cmr.privacy.erasure.log", "erasure_id", readonly=True)
+    unpaid_invoice_count = fields.Integer(
+        compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
+    )
+    held_move_count = fields.Integer(
+        string="Legally Held Documents", compute="_compute_review_counts",
+        groups="cmr_module.group_cmr_user",
+    )
+    log_ids = fields.One2many(
+        "cmr.privacy.erasure.log", "erasure_id", readonly=True,
+        groups="cmr_module.group_cmr_user",
+    )
 
     _workflow_fields = frozenset(
         {"state", "reviewer_id", "review_date", "pseudonym", "due_date"}

@@ -71,12 +71,15 @@ class CmrSuggestion(models.Model):
     stage = fields.Selection(
         STAGES, default="submitted", required=True, index=True, tracking=True, copy=False
     )
+    # Who suggested it is staff's to know: other customers see public ideas,
+    # never their authors (the portal asks ``is_mine``).
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        tracking=True,
+        tracking=True, groups="base.group_user",
     )
     commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
+        related="partner_id.commercial_partner_id", store=True, index=True,
+        groups="base.group_user",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -240,16 +243,29 @@ class CmrSuggestion(models.Model):
     # Portal
     # ------------------------------------------------------------------
     @api.model
-    def _portal_domain(self, partner):
-        """What ``partner`` sees: their company's suggestions and the
-        public ones not declined."""
-        return [
-            "|",
-            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-            "&",
-            ("is_public", "=", True),
-            ("stage", "!=", "declined"),
-        ]
+    def _portal_domain(self, partner, scope="mine"):
+        """The portal's lists: ``mine`` (the customer's company's) or
+        ``public`` (other customers' public ideas not declined)."""
+        customer = partner.commercial_partner_id
+        if scope == "public":
+            return [
+                ("is_public", "=", True),
+                ("stage", "!=", "declined"),
+                ("commercial_partner_id", "!=", customer.id),
+            ]
+        return [("commercial_partner_id", "=", customer.id)]
+
+    @api.model
+    def _portal_count(self, partner, scope):
+        # As superuser with a domain pinned to the customer: who suggested
+        # what is a staff-only field.
+        return self.sudo().search_count(self._portal_domain(partner, scope))
+
+    @api.model
+    def _portal_list(self, partner, scope, limit=None, offset=0):
+        return self.sudo().search(
+            self._portal_domain(partner, scope), limit=limit, offset=offset
+        )
 
     @api.model
     def _portal_submit(self, partner, values, files=None):
