@@ -40,7 +40,8 @@ class CmrPrivacyPortal(CustomerPortal):
             None
             if error
             else request.env._(
-                "We are preparing your data: the download appears here when it is ready."
+                "We are preparing your data: the download appears here when it "
+                "is ready."
             )
         )
         return request.render(
@@ -48,19 +49,25 @@ class CmrPrivacyPortal(CustomerPortal):
         )
 
     @http.route(
-        "/my/privacy/export/<int:export_id>/download", type="http", auth="user",
+        "/my/privacy/export/<int:export_id>/download",
+        type="http",
+        auth="user",
         methods=["GET"],
     )
     def portal_privacy_download(self, export_id, **kw):
         partner = request.env.user.partner_id.commercial_partner_id
         # Pinned to the logged-in customer: another's id finds nothing.
-        export = request.env["cmr.privacy.export"].sudo().search(
-            [
-                ("id", "=", export_id),
-                ("partner_id", "=", partner.id),
-                ("state", "=", "done"),
-            ],
-            limit=1,
+        export = (
+            request.env["cmr.privacy.export"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", export_id),
+                    ("partner_id", "=", partner.id),
+                    ("state", "=", "done"),
+                ],
+                limit=1,
+            )
         )
         if not export.attachment_id:
             return request.not_found()
@@ -73,7 +80,9 @@ class CmrPrivacyPortal(CustomerPortal):
     def portal_privacy_erase(self, **post):
         partner = request.env.user.partner_id
         if post.get("confirm") != "on":
-            error = request.env._("Tick the box to confirm that you want your data erased.")
+            error = request.env._(
+                "Tick the box to confirm that you want your data erased."
+            )
             return request.render(
                 "cmr_module.portal_my_privacy", self._privacy_values(error=error)
             )
@@ -85,7 +94,8 @@ class CmrPrivacyPortal(CustomerPortal):
             None
             if error
             else request.env._(
-                "We received your request. We review it and confirm the erasure by e-mail."
+                "We received your request. We review it and confirm the erasure "
+                "by e-mail."
             )
         )
         return request.render(

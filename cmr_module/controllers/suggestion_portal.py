@@ -29,7 +29,10 @@ class CmrSuggestionPortal(CustomerPortal):
 
     @http.route(
         ["/my/suggestions", "/my/suggestions/page/<int:page>"],
-        type="http", auth="user", website=True, methods=["GET"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
     )
     def portal_my_suggestions(self, page=1, scope="mine", **kw):
         scope = "public" if scope == "public" else "mine"
@@ -60,22 +63,26 @@ class CmrSuggestionPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update(
             page_name="cmr_suggestion_new",
-            categories=request.env["cmr.suggestion"]._fields["category"]._description_selection(
-                request.env
-            ),
+            categories=request.env["cmr.suggestion"]
+            ._fields["category"]
+            ._description_selection(request.env),
             files_help=suggestion_form.files_help(request.env),
             form=form or {},
             error=error,
         )
         return values
 
-    @http.route("/my/suggestions/new", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/suggestions/new", type="http", auth="user", website=True, methods=["GET"]
+    )
     def portal_suggestion_new(self, **kw):
         return request.render(
             "cmr_module.portal_suggestion_new", self._suggestion_form_values()
         )
 
-    @http.route("/my/suggestions/new", type="http", auth="user", website=True, methods=["POST"])
+    @http.route(
+        "/my/suggestions/new", type="http", auth="user", website=True, methods=["POST"]
+    )
     def portal_suggestion_submit(self, **post):
         partner = request.env.user.partner_id
         uploads = request.httprequest.files.getlist("attachments")
@@ -103,7 +110,10 @@ class CmrSuggestionPortal(CustomerPortal):
             return None
 
     @http.route(
-        "/my/suggestions/<int:suggestion_id>", type="http", auth="user", website=True,
+        "/my/suggestions/<int:suggestion_id>",
+        type="http",
+        auth="user",
+        website=True,
         methods=["GET"],
     )
     def portal_suggestion_page(self, suggestion_id, **kw):
@@ -117,7 +127,8 @@ class CmrSuggestionPortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update(
             suggestion=suggestion_sudo,
-            is_mine=suggestion_sudo.commercial_partner_id == partner.commercial_partner_id,
+            is_mine=suggestion_sudo.commercial_partner_id
+            == partner.commercial_partner_id,
             supported=suggestion_sudo.id in suggestion_sudo._portal_supported(partner),
             attachments=suggestion_sudo._portal_attachments()
             if suggestion_sudo.commercial_partner_id == partner.commercial_partner_id
@@ -129,8 +140,11 @@ class CmrSuggestionPortal(CustomerPortal):
         return request.render("cmr_module.portal_suggestion_page", values)
 
     @http.route(
-        "/my/suggestions/<int:suggestion_id>/support", type="http", auth="user",
-        website=True, methods=["POST"],
+        "/my/suggestions/<int:suggestion_id>/support",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["POST"],
     )
     def portal_suggestion_support(self, suggestion_id, **post):
         suggestion_sudo = self._suggestion_sudo(suggestion_id)

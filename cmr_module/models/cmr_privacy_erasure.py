@@ -12,9 +12,21 @@ ANONYMISED = "anonymised"
 # Partner fields that identify a person, emptied by an erasure and refused
 # afterwards (a later import cannot put them back).
 PERSONAL_FIELDS = (
-    "email", "phone", "mobile", "street", "street2", "zip", "city", "website",
-    "function", "comment", "image_1920", "cmr_birthday", "cmr_gift_preference",
-    "title", "ref",
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "website",
+    "function",
+    "comment",
+    "image_1920",
+    "cmr_birthday",
+    "cmr_gift_preference",
+    "title",
+    "ref",
 )
 
 
@@ -37,20 +49,37 @@ class CmrPrivacyErasure(models.Model):
 
     name = fields.Char(compute="_compute_name")
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True,
-        ondelete="restrict", readonly=True, tracking=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+        tracking=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, readonly=True
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        readonly=True,
     )
     origin = fields.Selection(
-        [("portal", "Customer in the portal"), ("staff", "Staff on the customer's behalf")],
-        required=True, readonly=True,
+        [
+            ("portal", "Customer in the portal"),
+            ("staff", "Staff on the customer's behalf"),
+        ],
+        required=True,
+        readonly=True,
     )
     requested_by_id = fields.Many2one(
-        "res.users", default=lambda self: self.env.user, readonly=True, ondelete="set null"
+        "res.users",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
     )
-    date_requested = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    date_requested = fields.Datetime(
+        default=fields.Datetime.now, required=True, readonly=True
+    )
     due_date = fields.Date(readonly=True)
     state = fields.Selection(
         [
@@ -58,13 +87,22 @@ class CmrPrivacyErasure(models.Model):
             ("done", "Erased"),
             ("refused", "Refused"),
         ],
-        default="requested", required=True, readonly=True, index=True, tracking=True,
+        default="requested",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
     )
     reviewer_id = fields.Many2one(
-        "res.users", readonly=True, ondelete="set null", groups="cmr_module.group_cmr_user"
+        "res.users",
+        readonly=True,
+        ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
     review_date = fields.Datetime(readonly=True)
-    refusal_reason = fields.Text(help="Why the erasure is refused (shown to the customer).")
+    refusal_reason = fields.Text(
+        help="Why the erasure is refused (shown to the customer)."
+    )
     pseudonym = fields.Char(readonly=True)
     open_complaint_count = fields.Integer(
         compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
@@ -73,11 +111,14 @@ class CmrPrivacyErasure(models.Model):
         compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
     )
     held_move_count = fields.Integer(
-        string="Legally Held Documents", compute="_compute_review_counts",
+        string="Legally Held Documents",
+        compute="_compute_review_counts",
         groups="cmr_module.group_cmr_user",
     )
     log_ids = fields.One2many(
-        "cmr.privacy.erasure.log", "erasure_id", readonly=True,
+        "cmr.privacy.erasure.log",
+        "erasure_id",
+        readonly=True,
         groups="cmr_module.group_cmr_user",
     )
 
@@ -98,23 +139,31 @@ class CmrPrivacyErasure(models.Model):
     def _compute_name(self):
         for erasure in self:
             erasure.name = self.env._(
-                "Erasure of %(customer)s", customer=erasure.pseudonym or erasure.partner_id.name
+                "Erasure of %(customer)s",
+                customer=erasure.pseudonym or erasure.partner_id.name,
             )
 
     def _compute_review_counts(self):
         partners = self.partner_id
         if not partners:
             self.update(
-                {"open_complaint_count": 0, "unpaid_invoice_count": 0, "held_move_count": 0}
+                {
+                    "open_complaint_count": 0,
+                    "unpaid_invoice_count": 0,
+                    "held_move_count": 0,
+                }
             )
             return
         complaints = dict(
-            self.env["cmr.complaint"].sudo()._read_group(
+            self.env["cmr.complaint"]
+            .sudo()
+            ._read_group(
                 [
                     ("partner_id", "child_of", partners.ids),
                     ("state", "not in", ("answered", "closed")),
                 ],
-                ["commercial_partner_id"], ["__count"],
+                ["commercial_partner_id"],
+                ["__count"],
             )
         )
         Move = self.env["account.move"].sudo()
@@ -126,13 +175,18 @@ class CmrPrivacyErasure(models.Model):
                     ("state", "=", "posted"),
                     ("payment_state", "not in", ("paid", "reversed", "in_payment")),
                 ],
-                ["commercial_partner_id"], ["__count"],
+                ["commercial_partner_id"],
+                ["__count"],
             )
         )
         held = dict(
             Move._read_group(
-                [("commercial_partner_id", "in", partners.ids), ("state", "=", "posted")],
-                ["commercial_partner_id"], ["__count"],
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("state", "=", "posted"),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
             )
         )
         for erasure in self:
@@ -151,9 +205,14 @@ class CmrPrivacyErasure(models.Model):
         Erasure = self.sudo()
         if customer.cmr_erased:
             raise UserError(self.env._("This customer's data is already erased."))
-        if Erasure.search_count([("partner_id", "=", customer.id), ("state", "=", "requested")]):
+        if Erasure.search_count(
+            [("partner_id", "=", customer.id), ("state", "=", "requested")]
+        ):
             raise UserError(
-                self.env._("An erasure request is already open: we review it within the due date.")
+                self.env._(
+                    "An erasure request is already open: we review it within the "
+                    "due date."
+                )
             )
         company = customer.company_id or self.env.company
         now = fields.Datetime.now()
@@ -169,8 +228,15 @@ class CmrPrivacyErasure(models.Model):
         erasure._workflow_write(
             {"due_date": (now + timedelta(days=company.cmr_erasure_days or 30)).date()}
         )
-        erasure._log("request", self.env._("Erasure requested (%(origin)s).", origin=dict(
-            self._fields["origin"]._description_selection(self.env))[origin]))
+        erasure._log(
+            "request",
+            self.env._(
+                "Erasure requested (%(origin)s).",
+                origin=dict(self._fields["origin"]._description_selection(self.env))[
+                    origin
+                ],
+            ),
+        )
         return erasure
 
     # ------------------------------------------------------------------
@@ -214,13 +280,17 @@ class CmrPrivacyErasure(models.Model):
         keeps. Idempotent: a second run finds nothing left to do."""
         self.ensure_one()
         customer = self.partner_id.with_context(active_test=False)
-        partners = self.env["res.partner"].with_context(active_test=False).search(
-            [("id", "child_of", customer.id)]
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("id", "child_of", customer.id)])
         )
         if self.state == "done" and customer.cmr_erased:
             return
         self._send_confirmation(customer)
-        pseudonym = self.pseudonym or self.env._("Erased customer %(number)s", number=customer.id)
+        pseudonym = self.pseudonym or self.env._(
+            "Erased customer %(number)s", number=customer.id
+        )
         self._workflow_write({"pseudonym": pseudonym})
         old_names = [name for name in partners.mapped("name") if name]
         self._erase_cards(partners)
@@ -260,7 +330,9 @@ class CmrPrivacyErasure(models.Model):
                 "subject": self.env._("Your personal data is erased"),
                 "body_html": body,
                 "email_to": customer.email,
-                "email_from": (self.company_id.email_formatted or self.env.user.email_formatted),
+                "email_from": (
+                    self.company_id.email_formatted or self.env.user.email_formatted
+                ),
                 "auto_delete": True,
             }
         )
@@ -277,26 +349,35 @@ class CmrPrivacyErasure(models.Model):
         active = cards.filtered(lambda c: c.state == "active")
         if active:
             active.action_suspend()
-        self._log("cards", self.env._("Cards suspended, balances forfeited."), len(cards))
+        self._log(
+            "cards", self.env._("Cards suspended, balances forfeited."), len(cards)
+        )
 
     def _erase_complaints(self, partners):
         """Texts anonymised, files and messages gone; the rows stay for KPIs."""
-        complaints = self.env["cmr.complaint"].search([("partner_id", "in", partners.ids)])
+        complaints = self.env["cmr.complaint"].search(
+            [("partner_id", "in", partners.ids)]
+        )
         if complaints:
             self.env.execute_query(
                 SQL(
                     "UPDATE cmr_complaint SET subject = %s, description = NULL, "
                     "resolution = NULL, root_cause = NULL WHERE id = ANY(%s)",
-                    ANONYMISED, complaints.ids,
+                    ANONYMISED,
+                    complaints.ids,
                 )
             )
             self._delete_threads("cmr.complaint", complaints.ids)
             complaints.invalidate_recordset()
-        self._log("complaints", self.env._("Complaint texts anonymised."), len(complaints))
+        self._log(
+            "complaints", self.env._("Complaint texts anonymised."), len(complaints)
+        )
 
     def _erase_suggestions(self, partners):
         """Adopted suggestions stay, anonymous; the others go."""
-        suggestions = self.env["cmr.suggestion"].search([("partner_id", "in", partners.ids)])
+        suggestions = self.env["cmr.suggestion"].search(
+            [("partner_id", "in", partners.ids)]
+        )
         adopted = suggestions.filtered(lambda s: s.stage == "adopted")
         anonymous = self.env.ref("cmr_module.cmr_partner_anonymous")
         if adopted:
@@ -311,8 +392,11 @@ class CmrPrivacyErasure(models.Model):
             rest.unlink()
         self._log(
             "suggestions",
-            self.env._("%(adopted)s adopted suggestions kept anonymous, %(deleted)s deleted.",
-                       adopted=len(adopted), deleted=len(rest)),
+            self.env._(
+                "%(adopted)s adopted suggestions kept anonymous, %(deleted)s deleted.",
+                adopted=len(adopted),
+                deleted=len(rest),
+            ),
             len(suggestions),
         )
 
@@ -321,8 +405,10 @@ class CmrPrivacyErasure(models.Model):
         if contacts:
             self.env.execute_query(
                 SQL(
-                    "UPDATE cmr_contact SET subject = %s, body = NULL WHERE id = ANY(%s)",
-                    ANONYMISED, contacts.ids,
+                    "UPDATE cmr_contact SET subject = %s, body = NULL "
+                    "WHERE id = ANY(%s)",
+                    ANONYMISED,
+                    contacts.ids,
                 )
             )
             contacts.invalidate_recordset()
@@ -330,7 +416,9 @@ class CmrPrivacyErasure(models.Model):
 
     def _delete_threads(self, model, ids, keep_records=False):
         """Messages, their tracking values and mails, and files of records."""
-        messages = self.env["mail.message"].search([("model", "=", model), ("res_id", "in", ids)])
+        messages = self.env["mail.message"].search(
+            [("model", "=", model), ("res_id", "in", ids)]
+        )
         messages.unlink()
         self.env["ir.attachment"].search(
             [("res_model", "=", model), ("res_id", "in", ids)]
@@ -342,52 +430,66 @@ class CmrPrivacyErasure(models.Model):
         keep their own messages, without the customer's words). Tracking
         values naming them get the pseudonym."""
         Message = self.env["mail.message"]
-        own = Message.search([("model", "=", "res.partner"), ("res_id", "in", partners.ids)])
+        own = Message.search(
+            [("model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+        )
         own.unlink()
         authored = Message.search([("author_id", "in", partners.ids)])
         if authored:
             self.env.execute_query(
                 SQL(
-                    "UPDATE mail_message SET body = NULL, subject = NULL, email_from = NULL, "
+                    "UPDATE mail_message SET body = NULL, subject = NULL, "
+                    "email_from = NULL, "
                     "author_id = NULL, reply_to = NULL WHERE id = ANY(%s)",
                     authored.ids,
                 )
             )
-        self.env["mail.mail"].search(
-            [("recipient_ids", "in", partners.ids)]
-        ).unlink()
+        self.env["mail.mail"].search([("recipient_ids", "in", partners.ids)]).unlink()
         self.env["mail.followers"].search([("partner_id", "in", partners.ids)]).unlink()
         if old_names:
             # Tracked many2one changes store the partner's name as text.
-            field_ids = self.env["ir.model.fields"].sudo().search(
-                [("ttype", "=", "many2one"), ("relation", "=", "res.partner")]
-            ).ids
+            field_ids = (
+                self.env["ir.model.fields"]
+                .sudo()
+                .search([("ttype", "=", "many2one"), ("relation", "=", "res.partner")])
+                .ids
+            )
             for column, id_column in (
                 ("old_value_char", "old_value_integer"),
                 ("new_value_char", "new_value_integer"),
             ):
                 self.env.execute_query(
                     SQL(
-                        "UPDATE mail_tracking_value SET %s = %s WHERE field_id = ANY(%s) "
+                        "UPDATE mail_tracking_value SET %s = %s "
+                        "WHERE field_id = ANY(%s) "
                         "AND %s = ANY(%s)",
-                        SQL.identifier(column), pseudonym, field_ids,
-                        SQL.identifier(id_column), partners.ids,
+                        SQL.identifier(column),
+                        pseudonym,
+                        field_ids,
+                        SQL.identifier(id_column),
+                        partners.ids,
                     )
                 )
             self.env.execute_query(
                 SQL(
                     "DELETE FROM mail_tracking_value WHERE old_value_char = ANY(%s) "
                     "OR new_value_char = ANY(%s)",
-                    old_names, old_names,
+                    old_names,
+                    old_names,
                 )
             )
         Message.invalidate_model()
-        self._log("messages", self.env._("Messages deleted or emptied."),
-                  len(own) + len(authored))
+        self._log(
+            "messages",
+            self.env._("Messages deleted or emptied."),
+            len(own) + len(authored),
+        )
 
     def _erase_portal_users(self, partners):
-        users = self.env["res.users"].with_context(active_test=False).search(
-            [("partner_id", "in", partners.ids), ("share", "=", True)]
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids), ("share", "=", True)])
         )
         for user in users:
             user.write({"active": False, "login": f"erased-{user.id}"})
@@ -416,14 +518,17 @@ class CmrPrivacyErasure(models.Model):
             values = dict(vals, cmr_erased=True, active=False)
             if rename:
                 values["name"] = (
-                    pseudonym if partner == customer
+                    pseudonym
+                    if partner == customer
                     else self.env._("%(pseudonym)s, contact", pseudonym=pseudonym)
                 )
             partner.write(values)
         self._log(
             "partner",
-            self.env._("Contact details, interests and charter removed; name %(what)s.",
-                       what=self.env._("pseudonymised") if rename else self.env._("kept")),
+            self.env._(
+                "Contact details, interests and charter removed; name %(what)s.",
+                what=self.env._("pseudonymised") if rename else self.env._("kept"),
+            ),
             len(partners),
         )
 
@@ -440,4 +545,3 @@ class CmrPrivacyErasure(models.Model):
         )
         self.env["cmr.charter.log"].invalidate_model()
         self._log("ledger", self.env._("Charter ledger values removed."))
-

@@ -10,11 +10,18 @@ class CmrPrivacyErasureLog(models.Model):
     _order = "date, id"
 
     erasure_id = fields.Many2one(
-        "cmr.privacy.erasure", required=True, index=True, ondelete="cascade", readonly=True
+        "cmr.privacy.erasure",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
     )
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
     user_id = fields.Many2one(
-        "res.users", default=lambda self: self.env.user, readonly=True, ondelete="set null"
+        "res.users",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
     )
     action = fields.Char(required=True, readonly=True)
     note = fields.Text(readonly=True)

@@ -51,14 +51,24 @@ class CmrPrivacyExport(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True,
-        ondelete="cascade", readonly=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, readonly=True
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        readonly=True,
     )
     requested_by_id = fields.Many2one(
-        "res.users", default=lambda self: self.env.user, readonly=True, ondelete="set null"
+        "res.users",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
     )
     state = fields.Selection(
         [
@@ -67,7 +77,10 @@ class CmrPrivacyExport(models.Model):
             ("done", "Ready"),
             ("failed", "Failed"),
         ],
-        default="queued", required=True, readonly=True, index=True,
+        default="queued",
+        required=True,
+        readonly=True,
+        index=True,
     )
     date_done = fields.Datetime(readonly=True)
     attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null")
@@ -79,7 +92,8 @@ class CmrPrivacyExport(models.Model):
         self.env.cr.execute(
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS cmr_privacy_export_one_active "
-                "ON cmr_privacy_export (partner_id) WHERE state IN ('queued', 'running')"
+                "ON cmr_privacy_export (partner_id) "
+                "WHERE state IN ('queued', 'running')"
             )
         )
 
@@ -108,7 +122,9 @@ class CmrPrivacyExport(models.Model):
                 "requested_by_id": self.env.uid,
             }
         )
-        cron = self.env.ref("cmr_module.ir_cron_cmr_privacy_export", raise_if_not_found=False)
+        cron = self.env.ref(
+            "cmr_module.ir_cron_cmr_privacy_export", raise_if_not_found=False
+        )
         if cron:
             cron.sudo()._trigger()
         return export
@@ -135,14 +151,18 @@ class CmrPrivacyExport(models.Model):
         data = self._collect()
         content = self._zip(data)
         name = f"personal-data-{self.partner_id.id}-{fields.Date.today()}.zip"
-        attachment = self.env["ir.attachment"].sudo().create(
-            {
-                "name": name,
-                "datas": base64.b64encode(content),
-                "mimetype": "application/zip",
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "datas": base64.b64encode(content),
+                    "mimetype": "application/zip",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
         )
         self.write(
             {
@@ -215,7 +235,8 @@ class CmrPrivacyExport(models.Model):
         ]
         if model_name == "mail.message":
             domain = [
-                "&", "&",
+                "&",
+                "&",
                 ("message_type", "in", ("email", "comment", "email_outgoing")),
                 ("is_internal", "=", False),
                 ("subtype_id.internal", "=", False),
@@ -232,46 +253,133 @@ class CmrPrivacyExport(models.Model):
         models; never list internal notes, margins or staff-only fields."""
         return {
             "res.partner": [
-                "name", "email", "phone", "mobile", "street", "street2", "zip",
-                "city", "state_id", "country_id", "vat", "lang", "tz", "website",
-                "function", "cmr_preferred_channel_id", "cmr_interest_ids",
-                "cmr_topic_ids", "create_date",
+                "name",
+                "email",
+                "phone",
+                "mobile",
+                "street",
+                "street2",
+                "zip",
+                "city",
+                "state_id",
+                "country_id",
+                "vat",
+                "lang",
+                "tz",
+                "website",
+                "function",
+                "cmr_preferred_channel_id",
+                "cmr_interest_ids",
+                "cmr_topic_ids",
+                "create_date",
             ],
             "sale.order": [
-                "name", "date_order", "state", "amount_untaxed", "amount_tax",
-                "amount_total", "currency_id", "client_order_ref", "partner_id",
-                "partner_invoice_id", "partner_shipping_id",
+                "name",
+                "date_order",
+                "state",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "currency_id",
+                "client_order_ref",
+                "partner_id",
+                "partner_invoice_id",
+                "partner_shipping_id",
             ],
             "account.move": [
-                "name", "move_type", "state", "invoice_date", "invoice_date_due",
-                "amount_untaxed", "amount_tax", "amount_total", "amount_residual",
-                "currency_id", "ref", "payment_state", "partner_id",
+                "name",
+                "move_type",
+                "state",
+                "invoice_date",
+                "invoice_date_due",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "amount_residual",
+                "currency_id",
+                "ref",
+                "payment_state",
+                "partner_id",
             ],
-            "account.payment": ["name", "date", "amount", "currency_id", "state", "memo"],
+            "account.payment": [
+                "name",
+                "date",
+                "amount",
+                "currency_id",
+                "state",
+                "memo",
+            ],
             "mail.message": [
-                "date", "subject", "body", "model", "record_name", "message_type",
+                "date",
+                "subject",
+                "body",
+                "model",
+                "record_name",
+                "message_type",
                 "author_id",
             ],
             "cmr.charter.log": [
-                "date", "source", "item", "old_value", "new_value", "consent",
-                "channel_id", "topic_id",
+                "date",
+                "source",
+                "item",
+                "old_value",
+                "new_value",
+                "consent",
+                "channel_id",
+                "topic_id",
             ],
-            "cmr.contact": ["date", "channel_id", "topic_id", "subject", "body", "state"],
-            "cmr.channel.preference": ["channel_id", "sequence", "cap_week", "cap_month"],
+            "cmr.contact": [
+                "date",
+                "channel_id",
+                "topic_id",
+                "subject",
+                "body",
+                "state",
+            ],
+            "cmr.channel.preference": [
+                "channel_id",
+                "sequence",
+                "cap_week",
+                "cap_month",
+            ],
             "cmr.contact.window": ["weekday", "hour_from", "hour_to"],
-            "cmr.tier.history": ["date", "from_tier_id", "to_tier_id", "direction", "reason"],
+            "cmr.tier.history": [
+                "date",
+                "from_tier_id",
+                "to_tier_id",
+                "direction",
+                "reason",
+            ],
             "cmr.partner.tier": ["tier_id", "score", "ladder_id"],
             "cmr.membership": ["card_number", "alliance_id", "date_start", "date_end"],
             "cmr.points.line": [
-                "date", "kind", "points", "reference", "alliance_id", "expires_on",
+                "date",
+                "kind",
+                "points",
+                "reference",
+                "alliance_id",
+                "expires_on",
             ],
             "cmr.complaint": [
-                "name", "subject", "description", "resolution", "state",
-                "channel_received", "date_received", "category_id",
+                "name",
+                "subject",
+                "description",
+                "resolution",
+                "state",
+                "channel_received",
+                "date_received",
+                "category_id",
             ],
             "cmr.suggestion": [
-                "name", "description", "category", "is_public", "stage",
-                "date_submitted", "answer", "answer_date", "decision_date",
+                "name",
+                "description",
+                "category",
+                "is_public",
+                "stage",
+                "date_submitted",
+                "answer",
+                "answer_date",
+                "decision_date",
             ],
             "cmr.suggestion.support": ["suggestion_id", "date"],
         }
@@ -300,8 +408,12 @@ class CmrPrivacyExport(models.Model):
                 {
                     "id": record.id,
                     "name": record.display_name or "",
-                    "date": self._value(record, fields_[date_field]) if date_field else "",
-                    "reference": self._value(record, fields_[ref_field]) if ref_field else "",
+                    "date": self._value(record, fields_[date_field])
+                    if date_field
+                    else "",
+                    "reference": self._value(record, fields_[ref_field])
+                    if ref_field
+                    else "",
                 }
             )
         return rows

@@ -59,37 +59,61 @@ class CmrSuggestion(models.Model):
     }
 
     name = fields.Char(
-        string="Title", required=True, tracking=True, help=f"At most {NAME_MAX} characters."
+        string="Title",
+        required=True,
+        tracking=True,
+        help=f"At most {NAME_MAX} characters.",
     )
     description = fields.Text(required=True, help=f"At most {TEXT_MAX} characters.")
-    category = fields.Selection(CATEGORIES, required=True, default="product", tracking=True)
+    category = fields.Selection(
+        CATEGORIES, required=True, default="product", tracking=True
+    )
     is_public = fields.Boolean(
         string="Public",
         tracking=True,
-        help="Other customers see a public suggestion in their portal and may support it.",
+        help="Other customers see a public suggestion in their portal and may "
+        "support it.",
     )
     stage = fields.Selection(
-        STAGES, default="submitted", required=True, index=True, tracking=True, copy=False
+        STAGES,
+        default="submitted",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
     )
     # Who suggested it is staff's to know: other customers see public ideas,
     # never their authors (the portal asks ``is_mine``).
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        tracking=True, groups="base.group_user",
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        tracking=True,
+        groups="base.group_user",
     )
     commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True,
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
         groups="base.group_user",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     user_id = fields.Many2one(
-        "res.users", string="Reviewer", tracking=True, groups=STAFF,
+        "res.users",
+        string="Reviewer",
+        tracking=True,
+        groups=STAFF,
         domain=lambda self: [("groups_id", "in", self.env.ref(STAFF).id)],
     )
     date_submitted = fields.Datetime(
-        string="Submitted On", required=True, default=fields.Datetime.now, index=True,
+        string="Submitted On",
+        required=True,
+        default=fields.Datetime.now,
+        index=True,
         readonly=True,
     )
     answer = fields.Text(
@@ -99,16 +123,23 @@ class CmrSuggestion(models.Model):
     answer_date = fields.Datetime(readonly=True, copy=False)
     decision_date = fields.Datetime(readonly=True, copy=False)
     answer_deadline = fields.Datetime(
-        readonly=True, copy=False, groups=STAFF,
+        readonly=True,
+        copy=False,
+        groups=STAFF,
         help="Submission plus the company's working days to answer.",
     )
     answered_in_time = fields.Boolean(readonly=True, copy=False, groups=STAFF)
     tier_id = fields.Many2one(
-        "cmr.tier", string="Tier at Submission", readonly=True, groups=STAFF,
+        "cmr.tier",
+        string="Tier at Submission",
+        readonly=True,
+        groups=STAFF,
         ondelete="set null",
     )
     internal_note = fields.Text(groups=STAFF, help=f"At most {TEXT_MAX} characters.")
-    support_ids = fields.One2many("cmr.suggestion.support", "suggestion_id", groups=STAFF)
+    support_ids = fields.One2many(
+        "cmr.suggestion.support", "suggestion_id", groups=STAFF
+    )
     support_count = fields.Integer(string="Supporters", readonly=True, copy=False)
     is_mine = fields.Boolean(compute="_compute_is_mine")
 
@@ -122,9 +153,10 @@ class CmrSuggestion(models.Model):
             suggestion.is_mine = suggestion.commercial_partner_id == own
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        result = super()._compute_access_url()
         for suggestion in self:
             suggestion.access_url = f"/my/suggestions/{suggestion.id}"
+        return result
 
     # ------------------------------------------------------------------
     # CRUD
@@ -138,15 +170,23 @@ class CmrSuggestion(models.Model):
     def _set_deadline_and_tier(self):
         """The answer deadline in the company's working days, and the tier
         the customer had at submission (the KPIs are per tier)."""
-        standings = self.env["cmr.partner.tier"].sudo().search(
-            [("partner_id", "in", self.commercial_partner_id.ids)]
+        standings = (
+            self.env["cmr.partner.tier"]
+            .sudo()
+            .search([("partner_id", "in", self.commercial_partner_id.ids)])
         )
-        tier_of = {standing.partner_id.id: standing.tier_id.id for standing in standings}
+        tier_of = {
+            standing.partner_id.id: standing.tier_id.id for standing in standings
+        }
         for suggestion in self.sudo():
             company = suggestion.company_id
             calendar = company.resource_calendar_id
             days = company.cmr_suggestion_answer_days or 10
-            deadline = calendar.plan_days(days, suggestion.date_submitted) if calendar else False
+            deadline = (
+                calendar.plan_days(days, suggestion.date_submitted)
+                if calendar
+                else False
+            )
             suggestion.with_context(cmr_workflow=True).write(
                 {
                     "answer_deadline": deadline and deadline.replace(tzinfo=None),
@@ -158,7 +198,9 @@ class CmrSuggestion(models.Model):
     def _unlink_except_decided(self):
         if any(s.stage in DECIDED_STAGES for s in self) and not self.env.is_superuser():
             raise UserError(
-                self.env._("Decided suggestions are kept: the adoption rate counts them.")
+                self.env._(
+                    "Decided suggestions are kept: the adoption rate counts them."
+                )
             )
 
     # ------------------------------------------------------------------
@@ -194,7 +236,9 @@ class CmrSuggestion(models.Model):
         now = fields.Datetime.now()
         for suggestion in self:
             suggestion._send_to_customer(
-                self.env._("Our answer to your suggestion %(name)s", name=suggestion.name),
+                self.env._(
+                    "Our answer to your suggestion %(name)s", name=suggestion.name
+                ),
                 suggestion.answer,
             )
             deadline = suggestion.sudo().answer_deadline
@@ -211,7 +255,9 @@ class CmrSuggestion(models.Model):
             values = {"decision_date": now}
             if not suggestion.answer_date:
                 deadline = suggestion.sudo().answer_deadline
-                values.update(answer_date=now, answered_in_time=bool(deadline and now <= deadline))
+                values.update(
+                    answer_date=now, answered_in_time=bool(deadline and now <= deadline)
+                )
             suggestion._set_state(stage, **values)
 
     def action_adopt(self):
@@ -233,7 +279,9 @@ class CmrSuggestion(models.Model):
         self._decide("planned")
 
     def _send_to_customer(self, subject, text):
-        topic = self.env.ref("cmr_module.cmr_topic_relationship", raise_if_not_found=False)
+        topic = self.env.ref(
+            "cmr_module.cmr_topic_relationship", raise_if_not_found=False
+        )
         body = Markup("<p>%s</p>") % escape(text)
         return self.env["cmr.contact"]._send_on_preferred_channel(
             self.partner_id, topic, subject, body, origin=self
@@ -303,7 +351,9 @@ class CmrSuggestion(models.Model):
         files = [f for f in files or [] if f[1]]
         if len(files) > MAX_FILES:
             raise UserError(
-                self.env._("Attach at most %(count)s files to a suggestion.", count=MAX_FILES)
+                self.env._(
+                    "Attach at most %(count)s files to a suggestion.", count=MAX_FILES
+                )
             )
         size_mb = f"{MAX_FILE_SIZE / 1024 / 1024:g}"
         for filename, content, _mimetype in files:
@@ -312,7 +362,8 @@ class CmrSuggestion(models.Model):
             if len(content) > MAX_FILE_SIZE:
                 raise UserError(
                     self.env._(
-                        "The file %(name)s is larger than %(size)s MB: attach a smaller one.",
+                        "The file %(name)s is larger than %(size)s MB: attach a "
+                        "smaller one.",
                         name=filename,
                         size=size_mb,
                     )
@@ -331,10 +382,17 @@ class CmrSuggestion(models.Model):
         # Serialises supporters: the second of two concurrent supports waits,
         # then fails on the count written by the first and is retried.
         self.env.cr.execute(
-            SQL("SELECT id FROM cmr_suggestion WHERE id = %s FOR NO KEY UPDATE", self.id)
+            SQL(
+                "SELECT id FROM cmr_suggestion WHERE id = %s FOR NO KEY UPDATE", self.id
+            )
         )
-        support = self.env["cmr.suggestion.support"].sudo().search(
-            [("suggestion_id", "=", self.id), ("partner_id", "=", customer.id)], limit=1
+        support = (
+            self.env["cmr.suggestion.support"]
+            .sudo()
+            .search(
+                [("suggestion_id", "=", self.id), ("partner_id", "=", customer.id)],
+                limit=1,
+            )
         )
         if support:
             raise UserError(self.env._("You already support this suggestion."))
@@ -346,15 +404,21 @@ class CmrSuggestion(models.Model):
 
     def _portal_supported(self, partner):
         """The ids of these suggestions ``partner``'s company supports."""
-        supports = self.env["cmr.suggestion.support"].sudo().search(
-            [
-                ("suggestion_id", "in", self.ids),
-                ("partner_id", "=", partner.commercial_partner_id.id),
-            ]
+        supports = (
+            self.env["cmr.suggestion.support"]
+            .sudo()
+            .search(
+                [
+                    ("suggestion_id", "in", self.ids),
+                    ("partner_id", "=", partner.commercial_partner_id.id),
+                ]
+            )
         )
         return set(supports.suggestion_id.ids)
 
     def _portal_attachments(self):
-        return self.env["ir.attachment"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)]
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
         )

@@ -14,8 +14,12 @@ class CmrSuggestionSupport(models.Model):
         "cmr.suggestion", required=True, index=True, ondelete="cascade", readonly=True
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True,
-        ondelete="cascade", readonly=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
     )
     company_id = fields.Many2one(related="suggestion_id.company_id", store=True)
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)

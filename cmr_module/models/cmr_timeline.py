@@ -72,54 +72,57 @@ class CmrTimeline(models.AbstractModel):
     @api.model
     def _kinds(self):
         """``[(kind, label, source)]``, in the order the filters offer them."""
-        _ = self.env._
         return [
-            ("quotation", _("Quotation"), "sale"),
-            ("sale_order", _("Sales Order"), "sale"),
-            ("sale_cancel", _("Cancelled Order"), "sale"),
-            ("invoice", _("Invoice"), "account"),
-            ("credit_note", _("Credit Note"), "account"),
-            ("payment", _("Payment"), "account"),
-            ("contact_made", _("Contact Made"), "contact"),
-            ("contact_refused", _("Contact Refused by the Charter"), "contact"),
-            ("charter", _("Charter Change"), "charter"),
-            ("consent", _("Consent"), "charter"),
-            ("tier", _("Tier Change"), "tier"),
-            ("points_earn", _("Points Earned"), "points"),
-            ("points_redeem", _("Points Redeemed"), "points"),
-            ("points_expire", _("Points Expired"), "points"),
-            ("points_adjust", _("Points Adjusted"), "points"),
-            ("complaint", _("Complaint Filed"), "complaint"),
-            ("complaint_step", _("Complaint Step"), "complaint"),
-            ("complaint_handover", _("Complaint Handover"), "complaint"),
-            ("suggestion", _("Suggestion Submitted"), "suggestion"),
-            ("suggestion_answer", _("Suggestion Answered"), "suggestion"),
-            ("suggestion_decision", _("Suggestion Decided"), "suggestion"),
-            ("message", _("Message"), "message"),
-            ("note", _("Internal Note"), "message"),
+            ("quotation", self.env._("Quotation"), "sale"),
+            ("sale_order", self.env._("Sales Order"), "sale"),
+            ("sale_cancel", self.env._("Cancelled Order"), "sale"),
+            ("invoice", self.env._("Invoice"), "account"),
+            ("credit_note", self.env._("Credit Note"), "account"),
+            ("payment", self.env._("Payment"), "account"),
+            ("contact_made", self.env._("Contact Made"), "contact"),
+            (
+                "contact_refused",
+                self.env._("Contact Refused by the Charter"),
+                "contact",
+            ),
+            ("charter", self.env._("Charter Change"), "charter"),
+            ("consent", self.env._("Consent"), "charter"),
+            ("tier", self.env._("Tier Change"), "tier"),
+            ("points_earn", self.env._("Points Earned"), "points"),
+            ("points_redeem", self.env._("Points Redeemed"), "points"),
+            ("points_expire", self.env._("Points Expired"), "points"),
+            ("points_adjust", self.env._("Points Adjusted"), "points"),
+            ("complaint", self.env._("Complaint Filed"), "complaint"),
+            ("complaint_step", self.env._("Complaint Step"), "complaint"),
+            ("complaint_handover", self.env._("Complaint Handover"), "complaint"),
+            ("suggestion", self.env._("Suggestion Submitted"), "suggestion"),
+            ("suggestion_answer", self.env._("Suggestion Answered"), "suggestion"),
+            ("suggestion_decision", self.env._("Suggestion Decided"), "suggestion"),
+            ("message", self.env._("Message"), "message"),
+            ("note", self.env._("Internal Note"), "message"),
         ]
 
     @api.model
     def _channels(self):
         """``[(channel, label)]``: the addon's channels and the others."""
-        _ = self.env._
         channels = [
             (channel.code, channel.name)
-            for channel in self.env["cmr.channel"].sudo().with_context(
-                active_test=False
-            ).search([])
+            for channel in self.env["cmr.channel"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([])
         ]
         known = {code for code, _label in channels}
         extra = [
-            ("sales", _("Sales")),
-            ("accounting", _("Accounting")),
-            ("portal", _("Portal")),
-            ("backend", _("Backend")),
-            ("import", _("Import")),
-            ("api", _("API")),
-            ("system", _("System")),
-            ("counter", _("Counter")),
-            ("note", _("Internal Note")),
+            ("sales", self.env._("Sales")),
+            ("accounting", self.env._("Accounting")),
+            ("portal", self.env._("Portal")),
+            ("backend", self.env._("Backend")),
+            ("import", self.env._("Import")),
+            ("api", self.env._("API")),
+            ("system", self.env._("System")),
+            ("counter", self.env._("Counter")),
+            ("note", self.env._("Internal Note")),
         ]
         return channels + [(code, label) for code, label in extra if code not in known]
 
@@ -147,9 +150,7 @@ class CmrTimeline(models.AbstractModel):
             return False
         own = self.env.user.partner_id.commercial_partner_id
         if partner.sudo().commercial_partner_id != own:
-            raise AccessError(
-                self.env._("You can only read your own timeline.")
-            )
+            raise AccessError(self.env._("You can only read your own timeline."))
         return True
 
     @api.model
@@ -164,7 +165,9 @@ class CmrTimeline(models.AbstractModel):
         except ValueError:
             date = None
         if not date:
-            raise ValidationError(self.env._("This page of the timeline does not exist."))
+            raise ValidationError(
+                self.env._("This page of the timeline does not exist.")
+            )
         return (date, int(match.group(2)), int(match.group(3)))
 
     @api.model
@@ -626,10 +629,8 @@ class CmrTimeline(models.AbstractModel):
             SQL(
                 """
                 SELECT m.date AS date, m.id AS key,
-                       CASE WHEN COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)
-                            THEN 'note' ELSE 'message' END AS kind,
-                       CASE WHEN COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)
-                                 THEN 'note'
+                       CASE WHEN %(internal)s THEN 'note' ELSE 'message' END AS kind,
+                       CASE WHEN %(internal)s THEN 'note'
                             WHEN m.author_id = ANY(%(partners)s)
                                  AND m.message_type = 'comment' THEN 'portal'
                             ELSE 'email' END AS channel,
@@ -638,7 +639,7 @@ class CmrTimeline(models.AbstractModel):
                        LEFT(m.body, 2000) AS detail,
                        NULL::numeric AS amount, NULL AS currency,
                        m.model AS res_model, m.res_id AS res_id,
-                       (COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE)) AS internal
+                       %(internal)s AS internal
                   FROM mail_message m
              LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
              LEFT JOIN res_partner author ON author.id = m.author_id
@@ -650,5 +651,8 @@ class CmrTimeline(models.AbstractModel):
                                      WHERE r.res_partner_id = ANY(%(partners)s)))
                 """,
                 partners=query.partner_ids,
+                internal=SQL(
+                    "(COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE))"
+                ),
             ),
         )

@@ -18,7 +18,8 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if not self.env.context.get("cmr_erasure") and any(
-            name in vals and vals[name] for name in (*PERSONAL_FIELDS, "name", "cmr_erased")
+            name in vals and vals[name]
+            for name in (*PERSONAL_FIELDS, "name", "cmr_erased")
         ):
             erased = self.sudo().filtered("cmr_erased")
             if erased or ("cmr_erased" in vals and not self.env.su):

@@ -51,7 +51,8 @@ class CmrSuggestionReport(models.Model):
                    s.stage, s.is_public, s.date_submitted,
                    1 AS suggestion_count,
                    (s.answer_date IS NOT NULL)::int AS answered_count,
-                   (s.stage IN ('adopted', 'declined', 'planned'))::int AS decided_count,
+                   (s.stage IN ('adopted', 'declined', 'planned'))::int
+                       AS decided_count,
                    (s.stage = 'adopted')::int AS adopted_count,
                    s.support_count,
                    CASE WHEN s.answer_date IS NOT NULL

@@ -15,7 +15,9 @@ class CmrSuggestionCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.Suggestion = cls.env["cmr.suggestion"]
         cls.reviewer = new_test_user(
-            cls.env, login="suggestion_reviewer", groups="cmr_module.group_cmr_user",
+            cls.env,
+            login="suggestion_reviewer",
+            groups="cmr_module.group_cmr_user",
             name="Reviewer Wu",
         )
         cls.wechat = cls.env.ref("cmr_module.cmr_channel_wechat")

@@ -18,7 +18,11 @@ class TestPrivacyErasure(CmrTimelineCase):
         cls.old_name = cls.customer.name
         cls.other_suggestion = cls.env["cmr.suggestion"]._portal_submit(
             cls.customer,
-            {"name": "Pending idea", "description": "Not decided", "category": "service"},
+            {
+                "name": "Pending idea",
+                "description": "Not decided",
+                "category": "service",
+            },
         )
 
     def _trial_balance(self):
@@ -31,15 +35,19 @@ class TestPrivacyErasure(CmrTimelineCase):
         return self.env.cr.fetchall()
 
     def _request_and_approve(self):
-        erasure = self.env["cmr.privacy.erasure"].with_user(self.agent)._request(
-            self.customer, "staff"
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
         )
         erasure.with_user(self.manager).action_approve()
         return erasure
 
     def test_user_files_manager_approves(self):
-        erasure = self.env["cmr.privacy.erasure"].with_user(self.agent)._request(
-            self.customer, "staff"
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
         )
         self.assertEqual(erasure.state, "requested")
         self.assertEqual((erasure.due_date - erasure.date_requested.date()).days, 30)
@@ -70,7 +78,9 @@ class TestPrivacyErasure(CmrTimelineCase):
         complaint = self.complaint
         adopted = self.env.ref("cmr_module.cmr_suggestion_demo_sleeves")
         portal_user = self.portal_user
-        cards = self.env["cmr.membership"].search([("partner_id", "=", self.customer.id)])
+        cards = self.env["cmr.membership"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
         self.assertTrue(any(cards._balances().values()))
         erasure = self._request_and_approve()
         customer = self.customer
@@ -89,19 +99,25 @@ class TestPrivacyErasure(CmrTimelineCase):
         self.assertFalse(complaint.description)
         self.assertFalse(complaint.message_ids)
         self.assertTrue(adopted.exists())
-        self.assertEqual(adopted.partner_id, self.env.ref("cmr_module.cmr_partner_anonymous"))
+        self.assertEqual(
+            adopted.partner_id, self.env.ref("cmr_module.cmr_partner_anonymous")
+        )
         self.assertFalse(self.other_suggestion.exists())
         self.assertFalse(portal_user.active)
         self.assertNotEqual(portal_user.login, "portal.wechat")
         self.assertFalse(any(cards._balances().values()))
         messages = self.env["mail.message"].search(
-            ["|", ("author_id", "=", customer.id), ("email_from", "ilike", self.old_email)]
+            [
+                "|",
+                ("author_id", "=", customer.id),
+                ("email_from", "ilike", self.old_email),
+            ]
         )
         self.assertFalse(messages)
         self.assertFalse(
-            self.env["res.partner"].with_context(active_test=False).search(
-                ["|", ("email", "=", self.old_email), ("name", "=", self.old_name)]
-            )
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(["|", ("email", "=", self.old_email), ("name", "=", self.old_name)])
         )
         # Confirmation by e-mail, although the customer chose do-not-contact.
         mail = self.env["mail.mail"].search([("email_to", "=", self.old_email)])

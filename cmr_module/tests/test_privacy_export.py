@@ -28,26 +28,35 @@ class TestPrivacyExport(CmrTimelineCase):
         )
         suggestion.internal_note = "SECRET-IDEA-NOTE"
         cls.customer.message_post(
-            body="SECRET-CHATTER-NOTE", message_type="comment",
+            body="SECRET-CHATTER-NOTE",
+            message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
         cls.env["res.partner"].browse(cls.customer.id).write(
-            {"cmr_interest_ids": [Command.link(cls.env.ref("cmr_module.cmr_interest_stamps").id)]}
+            {
+                "cmr_interest_ids": [
+                    Command.link(cls.env.ref("cmr_module.cmr_interest_stamps").id)
+                ]
+            }
         )
         cls.stranger = cls.env["res.partner"].create(
             {"name": "Stranger Zed", "email": "zed-stranger@example.com"}
         )
         cls.env["cmr.contact"].create(
             {
-                "partner_id": cls.stranger.id, "channel_id": cls.wechat.id,
-                "subject": "Zed only", "state": "sent",
+                "partner_id": cls.stranger.id,
+                "channel_id": cls.wechat.id,
+                "subject": "Zed only",
+                "state": "sent",
             }
         )
         cls.cron = cls.env.ref("cmr_module.ir_cron_cmr_privacy_export")
 
     def _export(self, partner=None):
-        export = self.env["cmr.privacy.export"].with_user(self.portal_user)._request(
-            (partner or self.customer)
+        export = (
+            self.env["cmr.privacy.export"]
+            .with_user(self.portal_user)
+            ._request(partner or self.customer)
         )
         self.cron.method_direct_trigger()
         export = export.sudo()
@@ -59,17 +68,32 @@ class TestPrivacyExport(CmrTimelineCase):
         files = unzip(export)
         data = json.loads(files["data.json"])
         for section in (
-            "res.partner", "sale.order", "account.move", "account.payment",
-            "mail.message", "cmr.charter.log", "cmr.contact", "cmr.tier.history",
-            "cmr.points.line", "cmr.complaint", "cmr.suggestion", "timeline",
+            "res.partner",
+            "sale.order",
+            "account.move",
+            "account.payment",
+            "mail.message",
+            "cmr.charter.log",
+            "cmr.contact",
+            "cmr.tier.history",
+            "cmr.points.line",
+            "cmr.complaint",
+            "cmr.suggestion",
+            "timeline",
         ):
             self.assertIn(section, data)
             self.assertIn(f"csv/{section}.csv", files)
         everything = "\n".join(files.values())
         for secret in (
-            "SECRET-PARTNER-NOTE", "SECRET-ROOT-CAUSE", "SECRET-IDEA-NOTE",
-            "SECRET-CHATTER-NOTE", "margin on albums", "channel_refused",
-            "Stranger Zed", "zed-stranger", "Zed only",
+            "SECRET-PARTNER-NOTE",
+            "SECRET-ROOT-CAUSE",
+            "SECRET-IDEA-NOTE",
+            "SECRET-CHATTER-NOTE",
+            "margin on albums",
+            "channel_refused",
+            "Stranger Zed",
+            "zed-stranger",
+            "Zed only",
         ):
             self.assertNotIn(secret, everything)
         self.assertIn(self.order.name, everything)
@@ -82,11 +106,11 @@ class TestPrivacyExport(CmrTimelineCase):
 
     def test_csv_cells_never_run_as_formulas(self):
         self.customer.with_context(cmr_source="system").write(
-            {"name": "=HYPERLINK(\"http://evil\")"}
+            {"name": '=HYPERLINK("http://evil")'}
         )
         files = unzip(self._export())
         self.assertIn("'=HYPERLINK", files["csv/res.partner.csv"])
-        self.assertNotIn(',=HYPERLINK', files["csv/res.partner.csv"])
+        self.assertNotIn(",=HYPERLINK", files["csv/res.partner.csv"])
 
     def test_one_export_at_a_time(self):
         Export = self.env["cmr.privacy.export"].with_user(self.portal_user)

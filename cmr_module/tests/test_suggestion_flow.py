@@ -77,7 +77,14 @@ class TestSuggestionFlow(CmrSuggestionCase):
         Report = self.env["cmr.suggestion.report"].with_user(self.reviewer)
         domain = [("suggestion_id", "in", [idea.id for idea in ideas])]
         [(count, adoption, in_time, decided)] = Report._read_group(
-            domain, [], ["suggestion_count:sum", "adoption_rate:avg", "in_time_rate:avg", "decided_count:sum"]
+            domain,
+            [],
+            [
+                "suggestion_count:sum",
+                "adoption_rate:avg",
+                "in_time_rate:avg",
+                "decided_count:sum",
+            ],
         )
         self.assertEqual(count, 4)
         self.assertEqual(decided, 3)
@@ -96,14 +103,18 @@ class TestSuggestionFlow(CmrSuggestionCase):
     def test_portal_user_reads_own_and_public_only(self):
         portal_user = self.env["res.users"].create(
             {
-                "name": "Fan Portal", "login": "fan_portal", "partner_id": self.fan.id,
+                "name": "Fan Portal",
+                "login": "fan_portal",
+                "partner_id": self.fan.id,
                 "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
             }
         )
         public = self.submit()
         private = self.submit(is_public=False)
         Suggestion = self.Suggestion.with_user(portal_user)
-        self.assertEqual(Suggestion.search([("id", "in", (public | private).ids)]), public)
+        self.assertEqual(
+            Suggestion.search([("id", "in", (public | private).ids)]), public
+        )
         with self.assertRaises(AccessError):
             private.with_user(portal_user).read(["name"])
         with self.assertRaises(AccessError):

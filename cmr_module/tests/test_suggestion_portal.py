@@ -55,7 +55,9 @@ class TestSuggestionPortal(CmrPortalCase):
         suggestion = self._mine(self.partner_a)
         self.assertFalse(suggestion.is_public)
         self.login_b()
-        self.assertNotIn("Gift wrapping", self.url_open("/my/suggestions?scope=public").text)
+        self.assertNotIn(
+            "Gift wrapping", self.url_open("/my/suggestions?scope=public").text
+        )
         response = self.url_open(suggestion.access_url, allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
         token = self.csrf_token("/my/suggestions/new")
@@ -67,7 +69,9 @@ class TestSuggestionPortal(CmrPortalCase):
         response = self._submit(description="x" * (10 * 1000 * 1000))
         self.assertEqual(response.status_code, 200)
         self.assertIn("too long", response.text)
-        files = [(f"cmr-sugg-{index}.txt", b"content", "text/plain") for index in range(50)]
+        files = [
+            (f"cmr-sugg-{index}.txt", b"content", "text/plain") for index in range(50)
+        ]
         response = self._submit(files=files)
         self.assertIn("Attach at most 5 files", response.text)
         response = self._submit(category="weapons")

@@ -14,8 +14,12 @@ class TestSuggestionRace(RaceMixin, common.BaseCase):
             fan = env["res.partner"].create({"name": "Race Fan"})
             suggestion = env["cmr.suggestion"]._portal_submit(
                 author,
-                {"name": "Race idea", "description": "Both at once", "category": "product",
-                 "is_public": True},
+                {
+                    "name": "Race idea",
+                    "description": "Both at once",
+                    "category": "product",
+                    "is_public": True,
+                },
             )
             self.ids = (author.id, fan.id, suggestion.id)
         self.addCleanup(self._cleanup)

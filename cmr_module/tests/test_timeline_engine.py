@@ -13,10 +13,24 @@ class TestTimelineEngine(CmrTimelineCase):
         events = self.all_events(user=self.agent)
         kinds = {event["kind"] for event in events}
         for kind in (
-            "sale_order", "quotation", "invoice", "payment", "contact_made",
-            "contact_refused", "charter", "consent", "tier", "points_earn",
-            "points_redeem", "complaint", "complaint_step", "suggestion",
-            "suggestion_answer", "suggestion_decision", "message", "note",
+            "sale_order",
+            "quotation",
+            "invoice",
+            "payment",
+            "contact_made",
+            "contact_refused",
+            "charter",
+            "consent",
+            "tier",
+            "points_earn",
+            "points_redeem",
+            "complaint",
+            "complaint_step",
+            "suggestion",
+            "suggestion_answer",
+            "suggestion_decision",
+            "message",
+            "note",
         ):
             self.assertIn(kind, kinds)
         for event in events:
@@ -33,8 +47,11 @@ class TestTimelineEngine(CmrTimelineCase):
         self.env["cmr.contact"].create(
             [
                 {
-                    "partner_id": self.customer.id, "channel_id": self.wechat.id,
-                    "subject": f"Same moment {index}", "date": moment, "state": "sent",
+                    "partner_id": self.customer.id,
+                    "channel_id": self.wechat.id,
+                    "subject": f"Same moment {index}",
+                    "date": moment,
+                    "state": "sent",
                 }
                 for index in range(30)
             ]
@@ -54,14 +71,20 @@ class TestTimelineEngine(CmrTimelineCase):
     def test_contacts_of_the_company_are_its_timeline(self):
         """A contact person's events are on their company's timeline."""
         huadong = self.env.ref("cmr_module.cmr_partner_huadong")
-        person = self.env["res.partner"].create({"name": "Buyer", "parent_id": huadong.id})
+        person = self.env["res.partner"].create(
+            {"name": "Buyer", "parent_id": huadong.id}
+        )
         self.env["cmr.contact"].create(
             {
-                "partner_id": person.id, "channel_id": self.wechat.id,
-                "subject": "To the buyer", "state": "sent",
+                "partner_id": person.id,
+                "channel_id": self.wechat.id,
+                "subject": "To the buyer",
+                "state": "sent",
             }
         )
-        self.assertIn("To the buyer", " ".join(e["summary"] for e in self.all_events(huadong)))
+        self.assertIn(
+            "To the buyer", " ".join(e["summary"] for e in self.all_events(huadong))
+        )
 
     def test_customer_side_hides_internal_events(self):
         events = self.all_events(portal=True)
@@ -86,7 +109,9 @@ class TestTimelineEngine(CmrTimelineCase):
         self.assertTrue(events)
         self.assertEqual({e["kind"] for e in events}, {"contact_made"})
         start = fields.Datetime.now() - timedelta(minutes=90)
-        events = self.all_events(kinds=["contact_made", "contact_refused"], date_from=start)
+        events = self.all_events(
+            kinds=["contact_made", "contact_refused"], date_from=start
+        )
         self.assertIn("New catalogue", " ".join(e["summary"] for e in events))
         self.assertNotIn("Flash sale", " ".join(e["summary"] for e in events))
 
@@ -112,8 +137,10 @@ class TestTimelineEngine(CmrTimelineCase):
         self.env["cmr.contact"].create(
             [
                 {
-                    "partner_id": self.customer.id, "channel_id": self.wechat.id,
-                    "subject": f"Bulk {index}", "state": "sent",
+                    "partner_id": self.customer.id,
+                    "channel_id": self.wechat.id,
+                    "subject": f"Bulk {index}",
+                    "state": "sent",
                 }
                 for index in range(400)
             ]
@@ -132,25 +159,35 @@ class TestTimelineWizard(CmrTimelineCase):
         self.env["cmr.contact"].create(
             [
                 {
-                    "partner_id": self.customer.id, "channel_id": self.wechat.id,
-                    "subject": f"Bulk {index}", "state": "sent",
+                    "partner_id": self.customer.id,
+                    "channel_id": self.wechat.id,
+                    "subject": f"Bulk {index}",
+                    "state": "sent",
                 }
                 for index in range(120)
             ]
         )
         action = self.customer.with_user(self.agent).action_cmr_timeline()
-        wizard = self.env["cmr.timeline.wizard"].with_user(self.agent).browse(action["res_id"])
+        wizard = (
+            self.env["cmr.timeline.wizard"]
+            .with_user(self.agent)
+            .browse(action["res_id"])
+        )
         self.assertEqual(len(wizard.line_ids), 50)
         first = wizard.line_ids.mapped("summary")
         wizard.action_older()
         self.assertEqual(wizard.page, 2)
         second = wizard.line_ids.mapped("summary")
-        self.assertFalse(set(first) & set(second) - {s for s in first if s.startswith("Bulk")})
+        self.assertFalse(
+            set(first) & set(second) - {s for s in first if s.startswith("Bulk")}
+        )
         wizard.action_newer()
         self.assertEqual(wizard.line_ids.mapped("summary"), first)
         wizard.write({"kind": "contact_refused", "include_internal": True})
         wizard.action_apply()
-        self.assertEqual(wizard.line_ids.mapped("kind"), ["Contact Refused by the Charter"])
+        self.assertEqual(
+            wizard.line_ids.mapped("kind"), ["Contact Refused by the Charter"]
+        )
         wizard.write({"include_internal": False})
         wizard.action_apply()
         self.assertFalse(wizard.line_ids)
@@ -161,7 +198,9 @@ class TestTimelineWizard(CmrTimelineCase):
         # contacts they made or of their customers, a manager all of them.
         with self.assertRaises(AccessError):
             line.action_open()
-        self.assertEqual(line.with_user(self.manager).action_open()["res_model"], "cmr.contact")
+        self.assertEqual(
+            line.with_user(self.manager).action_open()["res_model"], "cmr.contact"
+        )
 
     def test_plain_employee_has_no_timeline(self):
         with self.assertRaises(AccessError):

@@ -16,27 +16,37 @@ class TestTimelinePortal(CmrPortalCase):
         Contact.create(
             [
                 {
-                    "partner_id": cls.partner_a.id, "channel_id": cls.wechat.id,
-                    "subject": f"A news {index:02d}", "state": "sent", "date": now,
+                    "partner_id": cls.partner_a.id,
+                    "channel_id": cls.wechat.id,
+                    "subject": f"A news {index:02d}",
+                    "state": "sent",
+                    "date": now,
                 }
                 for index in range(45)
             ]
         )
         Contact.create(
             {
-                "partner_id": cls.partner_a.id, "channel_id": cls.sms.id,
-                "subject": "A refused flash sale", "state": "refused",
-                "refusal_reason": "channel_refused", "date": now,
+                "partner_id": cls.partner_a.id,
+                "channel_id": cls.sms.id,
+                "subject": "A refused flash sale",
+                "state": "refused",
+                "refusal_reason": "channel_refused",
+                "date": now,
             }
         )
         Contact.create(
             {
-                "partner_id": cls.partner_b.id, "channel_id": cls.wechat.id,
-                "subject": "B secret offer", "state": "sent", "date": now,
+                "partner_id": cls.partner_b.id,
+                "channel_id": cls.wechat.id,
+                "subject": "B secret offer",
+                "state": "sent",
+                "date": now,
             }
         )
         cls.partner_a.message_post(
-            body="Internal: A is price sensitive", message_type="comment",
+            body="Internal: A is price sensitive",
+            message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
 

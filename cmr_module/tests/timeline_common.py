@@ -25,21 +25,31 @@ class CmrTimelineCase(TransactionCase):
         cls.wechat = ref("cmr_module.cmr_channel_wechat")
         cls.sms = ref("cmr_module.cmr_channel_sms")
         cls.agent = new_test_user(
-            cls.env, login="timeline_agent", groups="cmr_module.group_cmr_user",
+            cls.env,
+            login="timeline_agent",
+            groups="cmr_module.group_cmr_user",
             name="Timeline Agent",
         )
         cls.manager = new_test_user(
-            cls.env, login="timeline_manager", groups="cmr_module.group_cmr_manager",
+            cls.env,
+            login="timeline_manager",
+            groups="cmr_module.group_cmr_manager",
             name="Timeline Manager",
         )
         cls.employee = new_test_user(
-            cls.env, login="timeline_employee", groups="base.group_user",
+            cls.env,
+            login="timeline_employee",
+            groups="base.group_user",
             name="Plain Employee",
         )
-        product = cls.env["product.product"].create({"name": "Stamp album", "list_price": 30})
+        product = cls.env["product.product"].create(
+            {"name": "Stamp album", "list_price": 30}
+        )
         order_values = {
             "partner_id": cls.customer.id,
-            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+            "order_line": [
+                Command.create({"product_id": product.id, "product_uom_qty": 1})
+            ],
         }
         cls.order = cls.env["sale.order"].create(order_values)
         cls.order.action_confirm()
@@ -48,16 +58,21 @@ class CmrTimelineCase(TransactionCase):
         Contact = cls.env["cmr.contact"]
         cls.contact_made = Contact.create(
             {
-                "partner_id": cls.customer.id, "channel_id": cls.wechat.id,
-                "subject": "New catalogue", "date": now - timedelta(hours=1),
+                "partner_id": cls.customer.id,
+                "channel_id": cls.wechat.id,
+                "subject": "New catalogue",
+                "date": now - timedelta(hours=1),
                 "state": "sent",
             }
         )
         cls.contact_refused = Contact.create(
             {
-                "partner_id": cls.customer.id, "channel_id": cls.sms.id,
-                "subject": "Flash sale", "state": "refused",
-                "refusal_reason": "channel_refused", "date": now - timedelta(hours=2),
+                "partner_id": cls.customer.id,
+                "channel_id": cls.sms.id,
+                "subject": "Flash sale",
+                "state": "refused",
+                "refusal_reason": "channel_refused",
+                "date": now - timedelta(hours=2),
             }
         )
         complaint = cls.env["cmr.complaint"].search(
@@ -70,18 +85,23 @@ class CmrTimelineCase(TransactionCase):
         cls.env.cr.precommit.run()
         cls.complaint = complaint
         cls.customer.with_context(mail_create_nosubscribe=True).message_post(
-            body="Thank you for the album!", message_type="comment",
-            subtype_xmlid="mail.mt_comment", author_id=cls.customer.id,
+            body="Thank you for the album!",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=cls.customer.id,
         )
         cls.customer.message_post(
             body="Prefers evening deliveries; margin on albums is thin.",
-            message_type="comment", subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
         )
         # Li Na's own events, never on Wang Ming's timeline.
         Contact.create(
             {
-                "partner_id": cls.other.id, "channel_id": cls.wechat.id,
-                "subject": "Li Na only", "state": "sent",
+                "partner_id": cls.other.id,
+                "channel_id": cls.wechat.id,
+                "subject": "Li Na only",
+                "state": "sent",
             }
         )
 

@@ -14,13 +14,16 @@ class CmrTimelineWizard(models.TransientModel):
     _name = "cmr.timeline.wizard"
     _description = "Customer Timeline"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True)
-    kind = fields.Selection(selection="_selection_kind", string="Kind")
-    channel = fields.Selection(selection="_selection_channel", string="Channel")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True
+    )
+    kind = fields.Selection(selection="_selection_kind")
+    channel = fields.Selection(selection="_selection_channel")
     date_from = fields.Date(string="From")
     date_to = fields.Date(string="To")
     include_internal = fields.Boolean(
-        string="Internal Events", default=True,
+        string="Internal Events",
+        default=True,
         help="Show what the customer does not see in their portal (notes, refusals, "
         "handovers, drafts).",
     )
@@ -32,7 +35,9 @@ class CmrTimelineWizard(models.TransientModel):
 
     @api.model
     def _selection_kind(self):
-        return [(kind, label) for kind, label, _source in self.env["cmr.timeline"]._kinds()]
+        return [
+            (kind, label) for kind, label, _source in self.env["cmr.timeline"]._kinds()
+        ]
 
     @api.model
     def _selection_channel(self):
@@ -47,7 +52,9 @@ class CmrTimelineWizard(models.TransientModel):
     def _action(self):
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Timeline: %(customer)s", customer=self.partner_id.display_name),
+            "name": self.env._(
+                "Timeline: %(customer)s", customer=self.partner_id.display_name
+            ),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -123,7 +130,9 @@ class CmrTimelineWizardLine(models.TransientModel):
     _description = "Customer Timeline Event"
     _order = "sequence, id"
 
-    wizard_id = fields.Many2one("cmr.timeline.wizard", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "cmr.timeline.wizard", required=True, ondelete="cascade"
+    )
     sequence = fields.Integer()
     date = fields.Datetime()
     kind = fields.Char()
