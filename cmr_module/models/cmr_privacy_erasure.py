@@ -434,7 +434,13 @@ class CmrPrivacyErasure(models.Model):
             [("model", "=", "res.partner"), ("res_id", "in", partners.ids)]
         )
         own.unlink()
-        authored = Message.search([("author_id", "in", partners.ids)])
+        emails = [e for e in partners.mapped("email") if e]
+        email_domain = [("email_from", "ilike", email) for email in emails]
+        authored = Message.search(
+            ["|"] * len(email_domain)
+            + [("author_id", "in", partners.ids)]
+            + email_domain
+        )
         if authored:
             self.env.execute_query(
                 SQL(

@@ -29,6 +29,8 @@ SKIPPED_MODELS = (
     "cmr.privacy.erasure",
     "cmr.privacy.erasure.log",
 )
+# What the files of an export weigh at most, all together.
+ATTACHMENTS_MAX_BYTES = 500 * 1024 * 1024
 # Fields a record of a model without an explicit list is exported with.
 GENERIC_DATE_FIELDS = ("date", "date_order", "invoice_date", "create_date")
 GENERIC_REFERENCE_FIELDS = ("ref", "reference", "client_order_ref", "number")
@@ -149,7 +151,12 @@ class CmrPrivacyExport(models.Model):
     def _build(self):
         self.ensure_one()
         data = self._collect()
-        content = self._zip(data)
+        attachments = self._attachments(data)
+        data["attachments"] = [
+            {"id": a.id, "name": a.name, "model": a.res_model, "record": a.res_id}
+            for a in attachments
+        ]
+        content = self._zip(data, attachments)
         name = f"personal-data-{self.partner_id.id}-{fields.Date.today()}.zip"
         attachment = (
             self.env["ir.attachment"]
@@ -458,7 +465,50 @@ class CmrPrivacyExport(models.Model):
         return rows
 
     @api.model
-    def _zip(self, data):
+    def _attachments(self, data):
+        """The files the customer may see: of their suggestions, and of the
+        messages they see (on their complaints, or exported), never an
+        internal note's."""
+        Attachment = self.env["ir.attachment"].sudo()
+        ids = {
+            model: [row["id"] for row in data.get(model, [])]
+            for model in ("cmr.suggestion", "cmr.complaint", "mail.message")
+        }
+        files = Attachment.search(
+            [
+                ("res_model", "=", "cmr.suggestion"),
+                ("res_id", "in", ids["cmr.suggestion"]),
+            ]
+        )
+        comment = self.env.ref("mail.mt_comment")
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("id", "in", ids["mail.message"]),
+                    "&",
+                    "&",
+                    ("model", "=", "cmr.complaint"),
+                    ("res_id", "in", ids["cmr.complaint"]),
+                    "&",
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", comment.id),
+                ]
+            )
+        )
+        files |= messages.attachment_ids
+        kept, size = Attachment, 0
+        for attachment in files.sorted("id"):
+            size += attachment.file_size or 0
+            if size > ATTACHMENTS_MAX_BYTES:
+                break
+            kept |= attachment
+        return kept
+
+    @api.model
+    def _zip(self, data, attachments=None):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
@@ -474,6 +524,11 @@ class CmrPrivacyExport(models.Model):
                 for row in rows:
                     writer.writerow([self._cell(row.get(column)) for column in columns])
                 archive.writestr(f"csv/{section}.csv", text.getvalue())
+            for attachment in attachments or []:
+                name = (attachment.name or "file").replace("/", "_")[:100]
+                archive.writestr(
+                    f"attachments/{attachment.id}-{name}", attachment.raw or b""
+                )
         return buffer.getvalue()
 
     @api.model

@@ -104,6 +104,25 @@ class TestPrivacyExport(CmrTimelineCase):
             set(data["account.move.line"][0]), {"id", "name", "date", "reference"}
         )
 
+    def test_files_the_customer_sees_are_in_the_zip(self):
+        suggestion = self.env["cmr.suggestion"]._portal_submit(
+            self.customer,
+            {"name": "With a sketch", "description": "See file", "category": "product"},
+            [("sketch.txt", b"my sketch", "text/plain")],
+        )
+        self.complaint.message_post(
+            body="A staff-only file",
+            subtype_xmlid="mail.mt_note",
+            attachments=[("internal-memo.txt", b"secret memo")],
+        )
+        files = unzip(self._export())
+        names = [name for name in files if name.startswith("attachments/")]
+        self.assertEqual(len(names), 1)
+        self.assertTrue(names[0].endswith("-sketch.txt"))
+        self.assertEqual(files[names[0]], "my sketch")
+        self.assertIn(suggestion.name, files["data.json"])
+        self.assertNotIn("secret memo", "\n".join(files.values()))
+
     def test_csv_cells_never_run_as_formulas(self):
         self.customer.with_context(cmr_source="system").write(
             {"name": '=HYPERLINK("http://evil")'}
