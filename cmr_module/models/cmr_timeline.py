@@ -235,8 +235,38 @@ class CmrTimeline(models.AbstractModel):
         if len(events) > limit:
             last = page[-1]
             next_cursor = (last["date"], last["rank"], last["key"])
+        if not portal and not self.env.su:
+            # The page is cut first, so that paging stays exact.
+            page = self._readable(page)
         self._decorate(page)
         return {"events": page, "next": next_cursor}
+
+    @api.model
+    def _readable(self, events):
+        """The events whose document the staff member may read (their access
+        rights and record rules): one query per model on the page. Events
+        without a document are kept."""
+        by_model = {}
+        for event in events:
+            if event.get("res_model") and event.get("res_id"):
+                by_model.setdefault(event["res_model"], set()).add(event["res_id"])
+        readable = {}
+        for model, ids in by_model.items():
+            if model not in self.env:
+                readable[model] = set()
+                continue
+            Model = self.env[model].with_context(active_test=False)
+            readable[model] = (
+                set(Model.search([("id", "in", list(ids))]).ids)
+                if Model.has_access("read")
+                else set()
+            )
+        return [
+            event
+            for event in events
+            if not (event.get("res_model") and event.get("res_id"))
+            or event["res_id"] in readable[event["res_model"]]
+        ]
 
     @api.model
     def _fetch(self, query, select):

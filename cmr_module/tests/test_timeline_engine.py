@@ -10,7 +10,7 @@ from .timeline_common import CmrTimelineCase
 @tagged("post_install", "-at_install")
 class TestTimelineEngine(CmrTimelineCase):
     def test_every_source_appears(self):
-        events = self.all_events(user=self.agent)
+        events = self.all_events(user=self.manager)
         kinds = {event["kind"] for event in events}
         for kind in (
             "sale_order",
@@ -129,27 +129,32 @@ class TestTimelineEngine(CmrTimelineCase):
             self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            page = self.Timeline.with_user(self.agent)._page(self.customer, limit=40)
+            page = self.Timeline.with_user(self.manager)._page(self.customer, limit=40)
             return self.env.cr.sql_log_count - before, len(page["events"])
 
+        def add_contacts(count):
+            self.env["cmr.contact"].create(
+                [
+                    {
+                        "partner_id": self.customer.id,
+                        "channel_id": self.wechat.id,
+                        "subject": f"Bulk {index}",
+                        "state": "sent",
+                    }
+                    for index in range(count)
+                ]
+            )
+
+        add_contacts(50)
         count_page()
         few, shown = count_page()
-        self.env["cmr.contact"].create(
-            [
-                {
-                    "partner_id": self.customer.id,
-                    "channel_id": self.wechat.id,
-                    "subject": f"Bulk {index}",
-                    "state": "sent",
-                }
-                for index in range(400)
-            ]
-        )
+        add_contacts(1000)
         count_page()
         many, shown_many = count_page()
-        self.assertEqual(shown_many, 40)
+        self.assertEqual((shown, shown_many), (40, 40))
         self.assertEqual(many, few)
-        # One statement per source, plus a constant few (partners, channels).
+        # One statement per source, one access check per model on the page,
+        # plus a constant few (partners, channels).
         self.assertLessEqual(many, len(self.Timeline._sources()) + 6)
 
 
@@ -163,6 +168,7 @@ class TestTimelineWizard(CmrTimelineCase):
                     "channel_id": self.wechat.id,
                     "subject": f"Bulk {index}",
                     "state": "sent",
+                    "user_id": self.agent.id,
                 }
                 for index in range(120)
             ]
@@ -178,29 +184,45 @@ class TestTimelineWizard(CmrTimelineCase):
         wizard.action_older()
         self.assertEqual(wizard.page, 2)
         second = wizard.line_ids.mapped("summary")
-        self.assertFalse(
-            set(first) & set(second) - {s for s in first if s.startswith("Bulk")}
-        )
+        self.assertEqual(len(second), 50)
+        self.assertFalse(set(first) & set(second))
         wizard.action_newer()
         self.assertEqual(wizard.line_ids.mapped("summary"), first)
+        bulk = wizard.line_ids.filtered(lambda line: line.summary.startswith("Bulk"))
+        self.assertEqual(bulk[:1].action_open()["res_model"], "cmr.contact")
+        # The refused contact is not the agent's (nor of their customers).
+        wizard.write({"kind": "contact_refused"})
+        wizard.action_apply()
+        self.assertFalse(wizard.line_ids)
+
+    def test_manager_filters_internal_events(self):
+        action = self.customer.with_user(self.manager).action_cmr_timeline()
+        wizard = self.env["cmr.timeline.wizard"].with_user(self.manager)
+        wizard = wizard.browse(action["res_id"])
         wizard.write({"kind": "contact_refused", "include_internal": True})
         wizard.action_apply()
         self.assertEqual(
             wizard.line_ids.mapped("kind"), ["Contact Refused by the Charter"]
         )
+        self.assertEqual(wizard.line_ids.action_open()["res_model"], "cmr.contact")
         wizard.write({"include_internal": False})
         wizard.action_apply()
         self.assertFalse(wizard.line_ids)
-        wizard.write({"kind": "contact_made", "include_internal": True})
-        wizard.action_apply()
-        line = wizard.line_ids[:1]
-        # Opening the document obeys its own rules: an agent opens the
-        # contacts they made or of their customers, a manager all of them.
-        with self.assertRaises(AccessError):
-            line.action_open()
-        self.assertEqual(
-            line.with_user(self.manager).action_open()["res_model"], "cmr.contact"
+
+    def test_staff_see_only_what_their_rights_allow(self):
+        """An agent without sales rights sees no orders, and no complaint
+        owned by a colleague; a manager with sales rights sees them."""
+        owned = self.env["cmr.complaint"].search(
+            [("partner_id", "=", self.customer.id), ("user_id", "!=", False)],
+            limit=1,
         )
+        self.assertTrue(owned)
+        agent = " ".join(e["summary"] for e in self.all_events(user=self.agent))
+        manager = " ".join(e["summary"] for e in self.all_events(user=self.manager))
+        self.assertNotIn(self.order.name, agent)
+        self.assertNotIn(owned.name, agent)
+        self.assertIn(self.order.name, manager)
+        self.assertIn(owned.name, manager)
 
     def test_plain_employee_has_no_timeline(self):
         with self.assertRaises(AccessError):

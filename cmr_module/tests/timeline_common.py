@@ -33,7 +33,8 @@ class CmrTimelineCase(TransactionCase):
         cls.manager = new_test_user(
             cls.env,
             login="timeline_manager",
-            groups="cmr_module.group_cmr_manager",
+            groups="cmr_module.group_cmr_manager,sales_team.group_sale_salesman_all_leads,"
+            "account.group_account_invoice",
             name="Timeline Manager",
         )
         cls.employee = new_test_user(
