@@ -201,8 +201,40 @@ class CmrPrivacyExport(models.Model):
             else:
                 rows = self._rows_generic(records)
             data[model_name] = rows
+        self._add_thread_messages(data, explicit["mail.message"])
         data["timeline"] = self._timeline_rows(partners)
         return data
+
+    def _add_thread_messages(self, data, field_names):
+        """The messages the customer reads on their complaints and
+        suggestions (staff's answers included), never internal notes."""
+        domain = []
+        for model in ("cmr.complaint", "cmr.suggestion"):
+            ids = [row["id"] for row in data.get(model, [])]
+            if ids:
+                domain = (["|"] if domain else []) + domain
+                domain += ["&", ("model", "=", model), ("res_id", "in", ids)]
+        if not domain:
+            return
+        comment = self.env.ref("mail.mt_comment")
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", comment.id),
+                    ("is_internal", "=", False),
+                    *domain,
+                ],
+                order="id",
+            )
+        )
+        rows = data.setdefault("mail.message", [])
+        known = {row["id"] for row in rows}
+        rows += self._rows_explicit(
+            messages.filtered(lambda m: m.id not in known), field_names
+        )
 
     @api.model
     def _partner_references(self):

@@ -111,6 +111,11 @@ class TestPrivacyExport(CmrTimelineCase):
             [("sketch.txt", b"my sketch", "text/plain")],
         )
         self.complaint.message_post(
+            body="Staff answer: refund on its way",
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+        )
+        self.complaint.message_post(
             body="A staff-only file",
             subtype_xmlid="mail.mt_note",
             attachments=[("internal-memo.txt", b"secret memo")],
@@ -122,6 +127,8 @@ class TestPrivacyExport(CmrTimelineCase):
         self.assertEqual(files[names[0]], "my sketch")
         self.assertIn(suggestion.name, files["data.json"])
         self.assertNotIn("secret memo", "\n".join(files.values()))
+        self.assertIn("refund on its way", files["csv/mail.message.csv"])
+        self.assertNotIn("A staff-only file", files["data.json"])
 
     def test_csv_cells_never_run_as_formulas(self):
         self.customer.with_context(cmr_source="system").write(
