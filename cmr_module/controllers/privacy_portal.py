@@ -24,7 +24,14 @@ class CmrPrivacyPortal(CustomerPortal):
         )
         return values
 
-    @http.route("/my/privacy", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/privacy",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
     def portal_my_privacy(self, **kw):
         return request.render("cmr_module.portal_my_privacy", self._privacy_values())
 
@@ -53,6 +60,7 @@ class CmrPrivacyPortal(CustomerPortal):
         type="http",
         auth="user",
         methods=["GET"],
+        readonly=True,
     )
     def portal_privacy_download(self, export_id, **kw):
         partner = request.env.user.partner_id.commercial_partner_id

@@ -33,6 +33,7 @@ class CmrSuggestionPortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_my_suggestions(self, page=1, scope="mine", **kw):
         scope = "public" if scope == "public" else "mine"
@@ -73,7 +74,12 @@ class CmrSuggestionPortal(CustomerPortal):
         return values
 
     @http.route(
-        "/my/suggestions/new", type="http", auth="user", website=True, methods=["GET"]
+        "/my/suggestions/new",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
     )
     def portal_suggestion_new(self, **kw):
         return request.render(
@@ -115,6 +121,7 @@ class CmrSuggestionPortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_suggestion_page(self, suggestion_id, **kw):
         suggestion_sudo = self._suggestion_sudo(suggestion_id)

@@ -12,7 +12,14 @@ class CmrTimelinePortal(CustomerPortal):
 
     _timeline_page_size = 30
 
-    @http.route("/my/timeline", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/timeline",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
     def portal_my_timeline(self, after=None, kind=None, **kw):
         Timeline = request.env["cmr.timeline"]
         values = self._prepare_portal_layout_values()
