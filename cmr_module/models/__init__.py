@@ -53,3 +53,4 @@ from . import res_company_privacy
 from . import cmr_privacy_erasure
 from . import cmr_privacy_erasure_log
 from . import res_partner_privacy
+from . import res_partner_suggestion

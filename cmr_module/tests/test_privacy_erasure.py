@@ -62,6 +62,28 @@ class TestPrivacyErasure(CmrTimelineCase):
         self.assertEqual(erasure.state, "done")
         self.assertEqual(erasure.reviewer_id, self.manager)
 
+    def test_staff_button_and_refusal(self):
+        action = self.customer.with_user(self.agent).action_cmr_request_erasure()
+        erasure = self.env["cmr.privacy.erasure"].browse(action["res_id"])
+        self.assertEqual(
+            (erasure.origin, erasure.requested_by_id), ("staff", self.agent)
+        )
+        with self.assertRaisesRegex(AccessError, "Only a CMR Manager"):
+            erasure.with_user(self.agent).action_refuse()
+        as_manager = erasure.with_user(self.manager)
+        with self.assertRaisesRegex(UserError, "Write why"):
+            as_manager.action_refuse()
+        as_manager.refusal_reason = "Open legal dispute about the last delivery."
+        as_manager.action_refuse()
+        self.assertEqual(erasure.state, "refused")
+        self.assertEqual(erasure.log_ids[-1:].action, "refuse")
+        self.assertFalse(self.customer.cmr_erased)
+        self.assertEqual(self.customer.email, self.old_email)
+        # Refused: a new request may be filed.
+        self.env["cmr.privacy.erasure"].with_user(self.agent)._request(
+            self.customer, "staff"
+        )
+
     def test_erasure_keeps_the_books(self):
         before = self._trial_balance()
         moves = self.env["account.move"].search(

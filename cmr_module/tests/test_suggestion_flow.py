@@ -38,6 +38,21 @@ class TestSuggestionFlow(CmrSuggestionCase):
         with self.assertRaises(UserError):
             as_reviewer.action_decline()
 
+    def test_customer_stat_button(self):
+        self.submit()
+        self.submit(name="Second idea")
+        person = self.env["res.partner"].create(
+            {"name": "Idea's buyer", "parent_id": self.suggester.id}
+        )
+        self.submit(person, name="From a contact")
+        partner = self.suggester.with_user(self.reviewer)
+        self.assertEqual(partner.cmr_suggestion_count, 3)
+        action = partner.action_cmr_view_suggestions()
+        found = (
+            self.env["cmr.suggestion"].with_user(self.reviewer).search(action["domain"])
+        )
+        self.assertEqual(len(found), 3)
+
     def test_stage_is_not_written_directly(self):
         suggestion = self.submit()
         with self.assertRaises(UserError):
