@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from markupsafe import Markup, escape
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 MANAGER = "cmr_module.group_cmr_manager"
 # What an erased customer's texts become: kept rows say something was there.
@@ -205,26 +206,33 @@ class CmrPrivacyErasure(models.Model):
         Erasure = self.sudo()
         if customer.cmr_erased:
             raise UserError(self.env._("This customer's data is already erased."))
+        already = UserError(
+            self.env._(
+                "An erasure request is already open: we review it within the due date."
+            )
+        )
         if Erasure.search_count(
             [("partner_id", "=", customer.id), ("state", "=", "requested")]
         ):
-            raise UserError(
-                self.env._(
-                    "An erasure request is already open: we review it within the "
-                    "due date."
-                )
-            )
+            raise already
         company = customer.company_id or self.env.company
         now = fields.Datetime.now()
-        erasure = Erasure.create(
-            {
-                "partner_id": customer.id,
-                "company_id": company.id,
-                "origin": origin,
-                "requested_by_id": self.env.uid,
-                "date_requested": now,
-            }
-        )
+        try:
+            # The unique index decides between two requests at the same
+            # moment: the second waits for the first, then is refused.
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                erasure = Erasure.create(
+                    {
+                        "partner_id": customer.id,
+                        "company_id": company.id,
+                        "origin": origin,
+                        "requested_by_id": self.env.uid,
+                        "date_requested": now,
+                    }
+                )
+                erasure.flush_recordset()
+        except UniqueViolation as error:
+            raise already from error
         erasure._workflow_write(
             {"due_date": (now + timedelta(days=company.cmr_erasure_days or 30)).date()}
         )

@@ -5,9 +5,11 @@ import json
 import logging
 import zipfile
 
+from psycopg2.errors import UniqueViolation
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import SQL, html2plaintext, mute_logger
 
 from ..tools.spreadsheet import SpreadsheetSafeWriter
 
@@ -108,22 +110,30 @@ class CmrPrivacyExport(models.Model):
         partner); refused while another one is queued or being built."""
         customer = partner.commercial_partner_id
         Export = self.sudo()
+        busy = UserError(
+            self.env._(
+                "An export of your data is already being prepared: you will "
+                "find it here when it is ready."
+            )
+        )
         if Export.search_count(
             [("partner_id", "=", customer.id), ("state", "in", ("queued", "running"))]
         ):
-            raise UserError(
-                self.env._(
-                    "An export of your data is already being prepared: you will "
-                    "find it here when it is ready."
+            raise busy
+        try:
+            # The unique index decides between two requests at the same
+            # moment: the second waits for the first, then is refused.
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                export = Export.create(
+                    {
+                        "partner_id": customer.id,
+                        "company_id": (customer.company_id or self.env.company).id,
+                        "requested_by_id": self.env.uid,
+                    }
                 )
-            )
-        export = Export.create(
-            {
-                "partner_id": customer.id,
-                "company_id": (customer.company_id or self.env.company).id,
-                "requested_by_id": self.env.uid,
-            }
-        )
+                export.flush_recordset()
+        except UniqueViolation as error:
+            raise busy from error
         cron = self.env.ref(
             "cmr_module.ir_cron_cmr_privacy_export", raise_if_not_found=False
         )
