@@ -64,6 +64,24 @@
         "report/cmr_complaint_report_views.xml",
         "views/cmr_complaint_portal_templates.xml",
         "views/cmr_complaint_menus.xml",
+        # Timeline, suggestions and privacy (R6, R9)
+        "security/ir.model.access-timeline.csv",
+        "security/cmr_suggestion_security.xml",
+        "security/ir.model.access-suggestion.csv",
+        "security/cmr_privacy_security.xml",
+        "security/ir.model.access-privacy.csv",
+        "data/cmr_privacy_data.xml",
+        "wizards/cmr_timeline_wizard_views.xml",
+        "views/res_partner_timeline_views.xml",
+        "views/cmr_suggestion_views.xml",
+        "report/cmr_suggestion_report_views.xml",
+        "views/cmr_privacy_export_views.xml",
+        "views/cmr_privacy_erasure_views.xml",
+        "views/cmr_timeline_portal_templates.xml",
+        "views/cmr_suggestion_portal_templates.xml",
+        "views/cmr_privacy_portal_templates.xml",
+        "views/cmr_suggestion_menus.xml",
+        "views/cmr_privacy_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",
@@ -71,6 +89,7 @@
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
         "demo/cmr_complaint_demo.xml",
+        "demo/cmr_suggestion_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -44,3 +44,14 @@ from . import cmr_complaint_authority
 from . import cmr_complaint_compensation
 from . import crm_team
 from . import sale_order
+from . import cmr_timeline
+from . import res_partner_timeline
+from . import cmr_suggestion
+from . import cmr_suggestion_support
+from . import res_company_suggestion
+from . import cmr_privacy_export
+from . import res_company_privacy
+from . import cmr_privacy_erasure
+from . import cmr_privacy_erasure_log
+from . import res_partner_privacy
+from . import res_partner_suggestion

@@ -5,6 +5,8 @@ from .test_alliance_fields import PORTAL_SHOWS as ALLIANCE_PORTAL_SHOWS
 from .test_complaint_access_hardening import (
     PORTAL_READABLE as COMPLAINT_PORTAL_READABLE,
 )
+from .test_privacy_fields import PORTAL_READABLE as PRIVACY_PORTAL_READABLE
+from .test_suggestion_fields import PORTAL_READABLE as SUGGESTION_PORTAL_READABLE
 
 # What a portal user may read through RPC on the charter and tier models:
 # the fields the portal pages show, or need to show them. A field that is
@@ -140,6 +142,8 @@ class TestPortalFields(TransactionCase):
             set(PORTAL_READABLE)
             | {model for model, shown in ALLIANCE_PORTAL_SHOWS.items() if shown}
             | set(COMPLAINT_PORTAL_READABLE)
+            | set(SUGGESTION_PORTAL_READABLE)
+            | set(PRIVACY_PORTAL_READABLE)
         )
         self.assertEqual(
             set(access.mapped("model_id.model")),

@@ -1,0 +1,561 @@
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+from psycopg2.errors import UniqueViolation
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, mute_logger
+
+MANAGER = "cmr_module.group_cmr_manager"
+# What an erased customer's texts become: kept rows say something was there.
+ANONYMISED = "anonymised"
+# Partner fields that identify a person, emptied by an erasure and refused
+# afterwards (a later import cannot put them back).
+PERSONAL_FIELDS = (
+    "email",
+    "phone",
+    "mobile",
+    "street",
+    "street2",
+    "zip",
+    "city",
+    "website",
+    "function",
+    "comment",
+    "image_1920",
+    "cmr_birthday",
+    "cmr_gift_preference",
+    "title",
+    "ref",
+)
+
+
+class CmrPrivacyErasure(models.Model):
+    """A customer's request to be forgotten, and what was done about it.
+
+    Filed in the portal or by staff on the customer's behalf, due within the
+    company's delay (30 days by default), reviewed by a CMR Manager. The
+    erasure keeps what the law keeps (posted invoices and credit notes,
+    payments, their tax data: the company's books do not change) with the
+    customer's name replaced by a pseudonym or kept, per the company's
+    setting; everything else about the customer is anonymised or deleted.
+    Every step is written to the request's append-only log."""
+
+    _name = "cmr.privacy.erasure"
+    _description = "Erasure Request"
+    _inherit = ["mail.thread", "cmr.workflow.guard.mixin"]
+    _order = "date_requested desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        readonly=True,
+    )
+    origin = fields.Selection(
+        [
+            ("portal", "Customer in the portal"),
+            ("staff", "Staff on the customer's behalf"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    requested_by_id = fields.Many2one(
+        "res.users",
+        default=lambda self: self.env.user,
+        readonly=True,
+        ondelete="set null",
+    )
+    date_requested = fields.Datetime(
+        default=fields.Datetime.now, required=True, readonly=True
+    )
+    due_date = fields.Date(readonly=True)
+    state = fields.Selection(
+        [
+            ("requested", "To Review"),
+            ("done", "Erased"),
+            ("refused", "Refused"),
+        ],
+        default="requested",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    reviewer_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        ondelete="set null",
+        groups="cmr_module.group_cmr_user",
+    )
+    review_date = fields.Datetime(readonly=True)
+    refusal_reason = fields.Text(
+        help="Why the erasure is refused (shown to the customer)."
+    )
+    pseudonym = fields.Char(readonly=True)
+    open_complaint_count = fields.Integer(
+        compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
+    )
+    unpaid_invoice_count = fields.Integer(
+        compute="_compute_review_counts", groups="cmr_module.group_cmr_user"
+    )
+    held_move_count = fields.Integer(
+        string="Legally Held Documents",
+        compute="_compute_review_counts",
+        groups="cmr_module.group_cmr_user",
+    )
+    log_ids = fields.One2many(
+        "cmr.privacy.erasure.log",
+        "erasure_id",
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
+    )
+
+    _workflow_fields = frozenset(
+        {"state", "reviewer_id", "review_date", "pseudonym", "due_date"}
+    )
+
+    def init(self):
+        # One open request per customer.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS cmr_privacy_erasure_one_open "
+                "ON cmr_privacy_erasure (partner_id) WHERE state = 'requested'"
+            )
+        )
+
+    @api.depends("partner_id", "date_requested")
+    def _compute_name(self):
+        for erasure in self:
+            erasure.name = self.env._(
+                "Erasure of %(customer)s",
+                customer=erasure.pseudonym or erasure.partner_id.name,
+            )
+
+    def _compute_review_counts(self):
+        partners = self.partner_id
+        if not partners:
+            self.update(
+                {
+                    "open_complaint_count": 0,
+                    "unpaid_invoice_count": 0,
+                    "held_move_count": 0,
+                }
+            )
+            return
+        complaints = dict(
+            self.env["cmr.complaint"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", partners.ids),
+                    ("state", "not in", ("answered", "closed")),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        Move = self.env["account.move"].sudo()
+        unpaid = dict(
+            Move._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("payment_state", "not in", ("paid", "reversed", "in_payment")),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        held = dict(
+            Move._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("state", "=", "posted"),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        for erasure in self:
+            partner = erasure.partner_id
+            erasure.open_complaint_count = complaints.get(partner, 0)
+            erasure.unpaid_invoice_count = unpaid.get(partner, 0)
+            erasure.held_move_count = held.get(partner, 0)
+
+    # ------------------------------------------------------------------
+    # Requests
+    # ------------------------------------------------------------------
+    @api.model
+    def _request(self, partner, origin):
+        """File ``partner``'s customer's erasure request (one open at a time)."""
+        customer = partner.commercial_partner_id
+        Erasure = self.sudo()
+        if customer.cmr_erased:
+            raise UserError(self.env._("This customer's data is already erased."))
+        already = UserError(
+            self.env._(
+                "An erasure request is already open: we review it within the due date."
+            )
+        )
+        if Erasure.search_count(
+            [("partner_id", "=", customer.id), ("state", "=", "requested")]
+        ):
+            raise already
+        company = customer.company_id or self.env.company
+        now = fields.Datetime.now()
+        try:
+            # The unique index decides between two requests at the same
+            # moment: the second waits for the first, then is refused.
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                erasure = Erasure.create(
+                    {
+                        "partner_id": customer.id,
+                        "company_id": company.id,
+                        "origin": origin,
+                        "requested_by_id": self.env.uid,
+                        "date_requested": now,
+                    }
+                )
+                erasure.flush_recordset()
+        except UniqueViolation as error:
+            raise already from error
+        erasure._workflow_write(
+            {"due_date": (now + timedelta(days=company.cmr_erasure_days or 30)).date()}
+        )
+        erasure._log(
+            "request",
+            self.env._(
+                "Erasure requested (%(origin)s).",
+                origin=dict(self._fields["origin"]._description_selection(self.env))[
+                    origin
+                ],
+            ),
+        )
+        return erasure
+
+    # ------------------------------------------------------------------
+    # Review (CMR Manager)
+    # ------------------------------------------------------------------
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                self.env._("Only a CMR Manager can review an erasure request.")
+            )
+
+    def action_approve(self):
+        """Erase now: confirmation to the customer first, then the data."""
+        self._check_manager()
+        for erasure in self:
+            if erasure.state != "requested":
+                raise UserError(self.env._("Only a request to review can be approved."))
+            erasure._workflow_write(
+                {"reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
+            )
+            erasure.sudo()._erase()
+        return True
+
+    def action_refuse(self):
+        self._check_manager()
+        for erasure in self:
+            if erasure.state != "requested":
+                raise UserError(self.env._("Only a request to review can be refused."))
+            if not (erasure.refusal_reason or "").strip():
+                raise UserError(self.env._("Write why the erasure is refused."))
+            erasure._set_state(
+                "refused", reviewer_id=self.env.uid, review_date=fields.Datetime.now()
+            )
+            erasure._log("refuse", erasure.refusal_reason)
+
+    # ------------------------------------------------------------------
+    # Erasure (runs as superuser, after the manager's approval)
+    # ------------------------------------------------------------------
+    def _erase(self):
+        """Anonymise or delete everything about the customer but what the law
+        keeps. Idempotent: a second run finds nothing left to do."""
+        self.ensure_one()
+        customer = self.partner_id.with_context(active_test=False)
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("id", "child_of", customer.id)])
+        )
+        if self.state == "done" and customer.cmr_erased:
+            return
+        self._send_confirmation(customer)
+        pseudonym = self.pseudonym or self.env._(
+            "Erased customer %(number)s", number=customer.id
+        )
+        self._workflow_write({"pseudonym": pseudonym})
+        old_names = [name for name in partners.mapped("name") if name]
+        self._erase_cards(partners)
+        self._erase_complaints(partners)
+        self._erase_suggestions(partners)
+        self._erase_contacts(partners)
+        self._erase_messages(partners, old_names, pseudonym)
+        self._erase_portal_users(partners)
+        self._erase_partners(partners, customer, pseudonym)
+        self._erase_ledgers(partners)
+        self._set_state("done")
+        self._log("done", self.env._("Erasure completed."))
+
+    def _log(self, action, note, count=0):
+        self.env["cmr.privacy.erasure.log"].sudo().create(
+            {"erasure_id": self.id, "action": action, "note": note, "count": count}
+        )
+
+    def _send_confirmation(self, customer):
+        """By e-mail, whatever the charter says (the customer asked for it),
+        before the portal access and the address go."""
+        if not customer.email:
+            self._log("confirm", self.env._("No e-mail address: no confirmation sent."))
+            return
+        body = Markup("<p>%s</p><p>%s</p>") % (
+            escape(self.env._("Dear customer,")),
+            escape(
+                self.env._(
+                    "As you asked, we erased your personal data. We keep only what "
+                    "the law requires (invoices and payments). Your portal access "
+                    "is closed."
+                )
+            ),
+        )
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": self.env._("Your personal data is erased"),
+                "body_html": body,
+                "email_to": customer.email,
+                "email_from": (
+                    self.company_id.email_formatted or self.env.user.email_formatted
+                ),
+                "auto_delete": True,
+            }
+        )
+        self._log("confirm", self.env._("Confirmation e-mailed to the customer."))
+
+    def _erase_cards(self, partners):
+        """Balances forfeited (the alliance's default rule), cards suspended."""
+        cards = self.env["cmr.membership"].search([("partner_id", "in", partners.ids)])
+        balances = cards._balances() if cards else {}
+        for card in cards:
+            balance = balances.get(card.id, 0)
+            if balance > 0:
+                card._adjust(-balance, self.env._("Forfeited on erasure"))
+        active = cards.filtered(lambda c: c.state == "active")
+        if active:
+            active.action_suspend()
+        self._log(
+            "cards", self.env._("Cards suspended, balances forfeited."), len(cards)
+        )
+
+    def _erase_complaints(self, partners):
+        """Texts anonymised, files and messages gone; the rows stay for KPIs."""
+        complaints = self.env["cmr.complaint"].search(
+            [("partner_id", "in", partners.ids)]
+        )
+        if complaints:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_complaint SET subject = %s, description = NULL, "
+                    "resolution = NULL, root_cause = NULL WHERE id = ANY(%s)",
+                    ANONYMISED,
+                    complaints.ids,
+                )
+            )
+            self._delete_threads("cmr.complaint", complaints.ids)
+            complaints.invalidate_recordset()
+        self._log(
+            "complaints", self.env._("Complaint texts anonymised."), len(complaints)
+        )
+
+    def _erase_suggestions(self, partners):
+        """Adopted suggestions stay, anonymous; the others go."""
+        suggestions = self.env["cmr.suggestion"].search(
+            [("partner_id", "in", partners.ids)]
+        )
+        adopted = suggestions.filtered(lambda s: s.stage == "adopted")
+        anonymous = self.env.ref("cmr_module.cmr_partner_anonymous")
+        if adopted:
+            adopted.write({"partner_id": anonymous.id, "internal_note": False})
+            self._delete_threads("cmr.suggestion", adopted.ids, keep_records=True)
+        rest = suggestions - adopted
+        self.env["cmr.suggestion.support"].search(
+            [("partner_id", "in", partners.ids)]
+        ).unlink()
+        if rest:
+            self._delete_threads("cmr.suggestion", rest.ids)
+            rest.unlink()
+        self._log(
+            "suggestions",
+            self.env._(
+                "%(adopted)s adopted suggestions kept anonymous, %(deleted)s deleted.",
+                adopted=len(adopted),
+                deleted=len(rest),
+            ),
+            len(suggestions),
+        )
+
+    def _erase_contacts(self, partners):
+        contacts = self.env["cmr.contact"].search([("partner_id", "in", partners.ids)])
+        if contacts:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_contact SET subject = %s, body = NULL "
+                    "WHERE id = ANY(%s)",
+                    ANONYMISED,
+                    contacts.ids,
+                )
+            )
+            contacts.invalidate_recordset()
+        self._log("contacts", self.env._("Contact log anonymised."), len(contacts))
+
+    def _delete_threads(self, model, ids, keep_records=False):
+        """Messages, their tracking values and mails, and files of records."""
+        messages = self.env["mail.message"].search(
+            [("model", "=", model), ("res_id", "in", ids)]
+        )
+        messages.unlink()
+        self.env["ir.attachment"].search(
+            [("res_model", "=", model), ("res_id", "in", ids)]
+        ).unlink()
+
+    def _erase_messages(self, partners, old_names, pseudonym):
+        """The customer's chatter: on their own record, deleted; written by
+        them or sent to them on documents, emptied (legally held documents
+        keep their own messages, without the customer's words). Tracking
+        values naming them get the pseudonym."""
+        Message = self.env["mail.message"]
+        own = Message.search(
+            [("model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+        )
+        own.unlink()
+        emails = [e for e in partners.mapped("email") if e]
+        email_domain = [("email_from", "ilike", email) for email in emails]
+        authored = Message.search(
+            ["|"] * len(email_domain)
+            + [("author_id", "in", partners.ids)]
+            + email_domain
+        )
+        if authored:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE mail_message SET body = NULL, subject = NULL, "
+                    "email_from = NULL, "
+                    "author_id = NULL, reply_to = NULL WHERE id = ANY(%s)",
+                    authored.ids,
+                )
+            )
+        self.env["mail.mail"].search([("recipient_ids", "in", partners.ids)]).unlink()
+        self.env["mail.followers"].search([("partner_id", "in", partners.ids)]).unlink()
+        if old_names:
+            # Tracked many2one changes store the partner's name as text.
+            field_ids = (
+                self.env["ir.model.fields"]
+                .sudo()
+                .search([("ttype", "=", "many2one"), ("relation", "=", "res.partner")])
+                .ids
+            )
+            for column, id_column in (
+                ("old_value_char", "old_value_integer"),
+                ("new_value_char", "new_value_integer"),
+            ):
+                self.env.execute_query(
+                    SQL(
+                        "UPDATE mail_tracking_value SET %s = %s "
+                        "WHERE field_id = ANY(%s) "
+                        "AND %s = ANY(%s)",
+                        SQL.identifier(column),
+                        pseudonym,
+                        field_ids,
+                        SQL.identifier(id_column),
+                        partners.ids,
+                    )
+                )
+            self.env.execute_query(
+                SQL(
+                    "DELETE FROM mail_tracking_value WHERE old_value_char = ANY(%s) "
+                    "OR new_value_char = ANY(%s)",
+                    old_names,
+                    old_names,
+                )
+            )
+        Message.invalidate_model()
+        self._log(
+            "messages",
+            self.env._("Messages deleted or emptied."),
+            len(own) + len(authored),
+        )
+
+    def _erase_portal_users(self, partners):
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids), ("share", "=", True)])
+        )
+        for user in users:
+            user.write({"active": False, "login": f"erased-{user.id}"})
+        self.env["res.users.log"].search([("create_uid", "in", users.ids)]).unlink()
+        self._log("users", self.env._("Portal access closed."), len(users))
+
+    def _erase_partners(self, partners, customer, pseudonym):
+        """Contact details, interests and charter gone; the name replaced by
+        the pseudonym where the company's setting allows."""
+        rename = self.company_id.cmr_erasure_name_policy == "pseudonymise"
+        charter = {
+            "cmr_interest_ids": [(5, 0, 0)],
+            "cmr_topic_ids": [(5, 0, 0)],
+            "cmr_channel_pref_ids": [(5, 0, 0)],
+            "cmr_window_ids": [(5, 0, 0)],
+            "cmr_quiet_day_ids": [(5, 0, 0)],
+            "cmr_important_date_ids": [(5, 0, 0)],
+            "cmr_do_not_contact": True,
+        }
+        vals = dict(
+            {name: False for name in PERSONAL_FIELDS if name in partners._fields},
+            **charter,
+        )
+        # active_test on: Odoo checks that no active user is left on a partner.
+        for partner in partners.with_context(cmr_erasure=True, active_test=True):
+            values = dict(vals, cmr_erased=True, active=False)
+            if rename:
+                values["name"] = (
+                    pseudonym
+                    if partner == customer
+                    else self.env._("%(pseudonym)s, contact", pseudonym=pseudonym)
+                )
+            partner.write(values)
+        self._log(
+            "partner",
+            self.env._(
+                "Contact details, interests and charter removed; name %(what)s.",
+                what=self.env._("pseudonymised") if rename else self.env._("kept"),
+            ),
+            len(partners),
+        )
+
+    def _erase_ledgers(self, partners):
+        """The charter ledger keeps that a change happened, not its content
+        (append-only for everybody else: this is the one exception)."""
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                "UPDATE cmr_charter_log SET old_value = NULL, new_value = NULL, "
+                "old_key = NULL, new_key = NULL WHERE partner_id = ANY(%s)",
+                partners.ids,
+            )
+        )
+        self.env["cmr.charter.log"].invalidate_model()
+        self._log("ledger", self.env._("Charter ledger values removed."))

@@ -1,0 +1,86 @@
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import CmrPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestTimelinePortal(CmrPortalCase):
+    """/my/timeline: the customer's own events, paged, without internal ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Contact = cls.env["cmr.contact"]
+        now = fields.Datetime.now()
+        Contact.create(
+            [
+                {
+                    "partner_id": cls.partner_a.id,
+                    "channel_id": cls.wechat.id,
+                    "subject": f"A news {index:02d}",
+                    "state": "sent",
+                    "date": now,
+                }
+                for index in range(45)
+            ]
+        )
+        Contact.create(
+            {
+                "partner_id": cls.partner_a.id,
+                "channel_id": cls.sms.id,
+                "subject": "A refused flash sale",
+                "state": "refused",
+                "refusal_reason": "channel_refused",
+                "date": now,
+            }
+        )
+        Contact.create(
+            {
+                "partner_id": cls.partner_b.id,
+                "channel_id": cls.wechat.id,
+                "subject": "B secret offer",
+                "state": "sent",
+                "date": now,
+            }
+        )
+        cls.partner_a.message_post(
+            body="Internal: A is price sensitive",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def test_paged_own_events_without_internal_ones(self):
+        self.login_a()
+        response = self.url_open("/my/timeline")
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        self.assertEqual(page.count("o_cmr_timeline_event"), 30)
+        self.assertNotIn("B secret offer", page)
+        self.assertNotIn("refused flash sale", page)
+        self.assertNotIn("price sensitive", page)
+        older = page.split('href="/my/timeline?kind=&amp;after=')[1].split('"')[0]
+        second = self.url_open(f"/my/timeline?after={older}").text
+        self.assertNotIn("o_cmr_timeline_older", second)
+        news = [chunk[:2] for chunk in (page + second).split("A news ")[1:]]
+        self.assertEqual(sorted(news), [f"{index:02d}" for index in range(45)])
+
+    def test_kind_filter_and_bad_cursor(self):
+        self.login_a()
+        page = self.url_open("/my/timeline?kind=note").text
+        self.assertNotIn("price sensitive", page)
+        response = self.url_open("/my/timeline?after=2026-99-99T00:00:00_1_1")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("does not exist", response.text)
+        response = self.url_open("/my/timeline?after=" + "9" * 5000)
+        self.assertEqual(response.status_code, 200)
+
+    def test_other_customer_sees_only_theirs(self):
+        self.login_b()
+        page = self.url_open("/my/timeline").text
+        self.assertIn("B secret offer", page)
+        self.assertNotIn("A news", page)
+
+    def test_anonymous_is_sent_to_login(self):
+        response = self.url_open("/my/timeline", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
