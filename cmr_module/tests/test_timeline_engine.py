@@ -154,8 +154,9 @@ class TestTimelineEngine(CmrTimelineCase):
         self.assertEqual((shown, shown_many), (40, 40))
         self.assertEqual(many, few)
         # One statement per source, one access check per model on the page,
-        # plus a constant few (partners, channels).
-        self.assertLessEqual(many, len(self.Timeline._sources()) + 6)
+        # at most one access check per source's model on the page, plus a
+        # constant few (the partner and its contacts, companies, channels).
+        self.assertLessEqual(many, 2 * len(self.Timeline._sources()) + 6)
 
 
 @tagged("post_install", "-at_install")
