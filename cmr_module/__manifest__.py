@@ -62,6 +62,18 @@
         "report/cmr_complaint_report_views.xml",
         "views/cmr_complaint_portal_templates.xml",
         "views/cmr_complaint_menus.xml",
+        # Care programme (R5)
+        "security/cmr_care_security.xml",
+        "security/ir.model.access-care.csv",
+        "data/cmr_care_data.xml",
+        "wizards/cmr_care_goodwill_wizard_views.xml",
+        "views/res_partner_care_views.xml",
+        "views/cmr_care_service_views.xml",
+        "views/cmr_care_visit_views.xml",
+        "views/cmr_care_plan_views.xml",
+        "views/cmr_care_gift_views.xml",
+        "views/cmr_care_portal_templates.xml",
+        "views/cmr_care_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",
@@ -69,6 +81,7 @@
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
         "demo/cmr_complaint_demo.xml",
+        "demo/cmr_care_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
