@@ -1,8 +1,10 @@
 import re
 
-from odoo.tests import tagged
+import pytz
 
-from .care_common import CmrCarePortalCase, evening_slot
+from odoo.tests import HttpCase, tagged
+
+from .care_common import SHANGHAI, CmrCarePortalCase, evening_slot
 
 
 @tagged("post_install", "-at_install")
@@ -149,3 +151,35 @@ class TestCarePortal(CmrCarePortalCase):
         self.assertEqual((visit.state, visit.reason), ("cancelled", "Away"))
         left = self.env["cmr.care.entitlement"]._left([self.partner_a.id])
         self.assertEqual(left[self.partner_a.id][self.inspection.id]["left"], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCarePortalTour(HttpCase):
+    """The story of the demo: the stamp collector (portal.wechat) requests a
+    safety inspection in his evening window, the technician records it
+    done, he rates it 5."""
+
+    def test_tour_request_done_rate(self):
+        collector = self.env.ref("cmr_module.cmr_partner_wang_ming")
+        inspection = self.env.ref("cmr_module.cmr_care_service_safety_inspection")
+        technician = self.env.ref("cmr_module.cmr_user_care_zhou")
+        before = self.env["cmr.care.visit"].search([("partner_id", "=", collector.id)])
+        self.start_tour("/my", "cmr_portal_care_request", login="portal.wechat")
+        visit = (
+            self.env["cmr.care.visit"].search([("partner_id", "=", collector.id)])
+            - before
+        )
+        self.assertEqual(len(visit), 1)
+        self.assertEqual((visit.service_id, visit.origin), (inspection, "portal"))
+        local = pytz.utc.localize(visit.date_start).astimezone(SHANGHAI)
+        self.assertGreaterEqual(local.hour, 19, "in his evening window")
+        # The technician of the field team records it done.
+        as_technician = visit.with_user(technician)
+        as_technician.step_ids.write({"done": True})
+        as_technician.write({"outcome": "ok", "notes": "Detector tested"})
+        as_technician.action_done()
+        self.assertEqual(visit.state, "done")
+        self.start_tour("/my/care", "cmr_portal_care_rate", login="portal.wechat")
+        visit.invalidate_recordset()
+        self.assertEqual(visit.rating_last_value, 5)
+        self.assertEqual(visit.rating_last_feedback, "Punctual and careful")

@@ -167,3 +167,48 @@ class TestCareSecurity(CmrCareCase):
             {"name": "Other service", "company_id": other.id}
         )
         self.assertFalse(service.with_user(self.manager).has_access("read"))
+
+
+@tagged("post_install", "-at_install")
+class TestCareButtonsAsAgent(CmrCareCase):
+    """The customer form's care buttons, as a CMR User."""
+
+    def test_partner_buttons(self):
+        partner = self.both_customer.with_user(self.agent)
+        self.assertIn("Safety inspection", partner.cmr_care_left_html)
+        self.assertEqual(partner.action_cmr_care_visits()["res_model"], "cmr.care.visit")
+        self.assertEqual(partner.action_cmr_care_gifts()["res_model"], "cmr.care.gift")
+        wizard = (
+            self.env["cmr.care.goodwill.wizard"]
+            .with_user(self.agent)
+            .create(
+                {
+                    "partner_id": self.nobody.id,
+                    "service_id": self.inspection.id,
+                    "reason": "Our delivery was late",
+                }
+            )
+        )
+        action = wizard.action_grant()
+        visit = self.env["cmr.care.visit"].browse(action["res_id"])
+        self.assertTrue(visit.goodwill)
+        self.assertEqual(visit.goodwill_reason, "Our delivery was late")
+
+    def test_suggest_a_gift_as_agent(self):
+        product = self.env["product.product"].create(
+            {
+                "name": "Agent gift",
+                "cmr_is_gift": True,
+                "cmr_gift_qty": 1,
+                "cmr_gift_value": 1,
+            }
+        )
+        self.env["cmr.care.budget"].create(
+            {"tier_id": self.gold.id, "amount": 10, "default_product_id": product.id}
+        )
+        action = self.gold_customer.with_user(self.agent).action_cmr_care_suggest_gift()
+        gift = self.env["cmr.care.gift"].browse(action["res_id"])
+        self.assertEqual(gift.state, "draft")
+        gift.with_user(self.agent).action_confirm()
+        self.assertEqual(gift.user_id, self.agent)
+        self.assertEqual(gift.state, "confirmed")
