@@ -90,11 +90,11 @@ class CmrCarePortal(CustomerPortal):
             rated=rated,
             gifts=gifts,
             now=now,
-            format_slot=lambda visit: Visit_sudo._format_slot(
-                partner, visit.date_start
-            )
-            if visit.date_start
-            else "",
+            format_slot=lambda visit: (
+                Visit_sudo._format_slot(partner, visit.date_start)
+                if visit.date_start
+                else ""
+            ),
             error=error,
             form=form or {},
             message=message,
@@ -110,7 +110,9 @@ class CmrCarePortal(CustomerPortal):
             message = request.env._("Thank you for your rating.")
         elif kw.get("done") == "cancelled":
             message = request.env._("The visit is cancelled.")
-        return request.render("cmr_module.portal_my_care", self._care_values(message=message))
+        return request.render(
+            "cmr_module.portal_my_care", self._care_values(message=message)
+        )
 
     @http.route(
         "/my/care/request", type="http", auth="user", website=True, methods=["POST"]
@@ -121,8 +123,10 @@ class CmrCarePortal(CustomerPortal):
         partner = env.user.partner_id
 
         def request_service():
-            offered = env["cmr.care.service"].sudo().browse(
-                [service.id for service, __ in self._care_offer(partner)]
+            offered = (
+                env["cmr.care.service"]
+                .sudo()
+                .browse([service.id for service, __ in self._care_offer(partner)])
             )
             service = care_form.pick_service(env, offered, post.get("service_id"))
             slot = care_form.parse_slot(env, post.get("slot"))

@@ -116,7 +116,6 @@ class CmrCareEntitlement(models.Model):
     )
     alliance_id = fields.Many2one(
         "cmr.alliance",
-        string="Alliance",
         index="btree_not_null",
         ondelete="cascade",
         check_company=True,

@@ -91,7 +91,7 @@ class CmrCareGift(models.Model):
         "cmr.interest", string="Matched Interest", index="btree_not_null"
     )
     value = fields.Monetary(readonly=True, aggregator="sum")
-    tier_id = fields.Many2one("cmr.tier", string="Tier", readonly=True, index=True)
+    tier_id = fields.Many2one("cmr.tier", readonly=True, index=True)
     date = fields.Date(readonly=True, index=True)
     user_id = fields.Many2one(
         "res.users", string="Confirmed By", readonly=True, default=False
@@ -110,9 +110,7 @@ class CmrCareGift(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _exclusion_months(self):
-        value = (
-            self.env["ir.config_parameter"].sudo().get_param(EXCLUSION_PARAM) or ""
-        )
+        value = self.env["ir.config_parameter"].sudo().get_param(EXCLUSION_PARAM) or ""
         return int(value) if value.isdigit() else EXCLUSION_DEFAULT
 
     @api.model
@@ -175,12 +173,12 @@ class CmrCareGift(models.Model):
         Interest = self.env["cmr.interest"]
         rows = []
         if partner.cmr_interest_ids:
-            rows = self.env.execute_query(SQL(SUGGEST_QUERY, mode="interests", **params))
+            rows = self.env.execute_query(
+                SQL(SUGGEST_QUERY, mode="interests", **params)
+            )
             reason = "interests"
-        words = [
-            word
-            for word in re.findall(r"\w{3,}", partner.cmr_gift_preference or "")
-        ][:PREFERENCE_WORDS]
+        preference = partner.cmr_gift_preference or ""
+        words = re.findall(r"\w{3,}", preference)[:PREFERENCE_WORDS]
         if not rows and words:
             params["patterns"] = [f"%{word}%" for word in words]
             rows = self.env.execute_query(SQL(SUGGEST_QUERY, mode="words", **params))
@@ -287,9 +285,7 @@ class CmrCareGift(models.Model):
                 )
             )
         template.write({"cmr_gift_qty": template.cmr_gift_qty - 1})
-        self._set_state(
-            "confirmed", value=value, tier_id=tier.id, date=today
-        )
+        self._set_state("confirmed", value=value, tier_id=tier.id, date=today)
         self.sudo().write({"user_id": env.user.id})
         partner.sudo().message_post(
             body=Markup("<p>%s</p>")

@@ -10,6 +10,7 @@ it will not allow before the day ends: never late by days, never twice
 """
 
 from collections import defaultdict
+
 import pytz
 
 from odoo import api, fields, models
@@ -80,7 +81,9 @@ class CmrCareGreeting(models.Model):
     )
     day = fields.Date(required=True, help="The customer's local day of the occasion.")
     state = fields.Selection(
-        [("sent", "Sent"), ("dropped", "Dropped")], required=True, default="sent"
+        [("sent", "Queued through the Gate"), ("dropped", "Dropped")],
+        required=True,
+        default="sent",
     )
     refusal_reason = fields.Char(readonly=True)
     contact_id = fields.Many2one("cmr.contact", ondelete="set null", readonly=True)
@@ -113,7 +116,9 @@ class CmrCareGreeting(models.Model):
             year = local.year
             columns["tz"].append(tz_name or "")
             columns["local_date"].append(local.date())
-            columns["leap"].append(year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))
+            columns["leap"].append(
+                year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            )
         return columns
 
     @api.model
@@ -126,6 +131,43 @@ class CmrCareGreeting(models.Model):
         params = self._zones(now)
         return self.env.execute_query(SQL(DUE_QUERY, **params))
 
+    @api.model
+    def _expire(self, now):
+        """Cancel the greetings' contacts still waiting in the queue once the
+        customer's day is over (the gate closed before they could go): a
+        greeting is never sent late. One statement finds them."""
+        self.env["cmr.contact"].flush_model()
+        self.flush_model()
+        params = self._zones(now)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT g.id, g.contact_id
+                  FROM cmr_care_greeting g
+                  JOIN cmr_contact c ON c.id = g.contact_id AND c.state = 'queued'
+                  JOIN res_partner p ON p.id = g.partner_id
+                  JOIN unnest(%(tz)s::varchar[], %(local_date)s::date[])
+                       AS zone(tz, local_date) ON zone.tz = COALESCE(p.tz, '')
+                 WHERE g.state = 'sent' AND g.day < zone.local_date
+                """,
+                tz=params["tz"],
+                local_date=params["local_date"],
+            )
+        )
+        if not rows:
+            return
+        self.env["cmr.contact"].sudo().browse([row[1] for row in rows]).action_cancel()
+        # Greetings are append-only for people; the day's outcome is the
+        # scheduled action's to record.
+        self.env.execute_query(
+            SQL(
+                "UPDATE cmr_care_greeting SET state = 'dropped', "
+                "refusal_reason = 'expired' WHERE id = ANY(%s)",
+                [row[0] for row in rows],
+            )
+        )
+        self.invalidate_model(["state", "refusal_reason"])
+
     # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
@@ -133,6 +175,7 @@ class CmrCareGreeting(models.Model):
     def _cron_send_greetings(self, now=None):
         """Send the greetings due now (see the module's docstring)."""
         now = now or fields.Datetime.now()
+        self._expire(now)
         due = self._due(now)
         if not due:
             return self.browse()
@@ -229,17 +272,28 @@ class CmrCareGreeting(models.Model):
                 continue
             # The template renders the greeting (the customer's language
             # comes from its lang field); one render per field for the group.
-            subject = template._render_field(
-                "subject", group.ids, compute_lang=True
-            )
+            subject = template._render_field("subject", group.ids, compute_lang=True)
             body = template._render_field("body_html", group.ids, compute_lang=True)
             for greeting in group:
                 subjects[greeting.partner_id.id] = subject[greeting.id]
                 bodies[greeting.partner_id.id] = body[greeting.id]
                 origins[greeting.partner_id.id] = greeting
+        # Queued through the gate: the contact log's scheduled action
+        # delivers them by batches (triggered now), each in the window the
+        # gate found open; one still waiting when the customer's day is over
+        # is cancelled by the next run (``_expire``).
         contacts = Contact._send(
-            greetings.partner_id, channel, topic, subjects, bodies, origin=origins
+            greetings.partner_id,
+            channel,
+            topic,
+            subjects,
+            bodies,
+            origin=origins,
+            deliver=False,
         )
+        cron = self.env.ref("cmr_module.ir_cron_cmr_send_queued", False)
+        if cron:
+            cron._trigger()
         by_partner = {contact.partner_id.id: contact for contact in contacts}
         # One row each: the contact ids differ (an UPDATE ... FROM VALUES).
         if contacts:

@@ -45,7 +45,7 @@ class CmrCarePlan(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Assigned To", domain=[("share", "=", False)]
     )
-    team_id = fields.Many2one("crm.team", string="Team", check_company=True)
+    team_id = fields.Many2one("crm.team", check_company=True)
     visit_ids = fields.One2many("cmr.care.visit", "plan_id", string="Visits")
     last_error = fields.Char(
         string="Last Problem",
@@ -129,7 +129,8 @@ class CmrCarePlan(models.Model):
             for window in windows:
                 if int(window.weekday) == date.weekday():
                     candidates.append(
-                        datetime.combine(date, time()) + timedelta(hours=window.hour_from)
+                        datetime.combine(date, time())
+                        + timedelta(hours=window.hour_from)
                     )
         now = fields.Datetime.now()
         for local in sorted(candidates):

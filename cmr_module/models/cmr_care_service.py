@@ -47,10 +47,8 @@ class CmrCareService(models.Model):
     )
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         check_company=True,
-        help="Optional: the cost then comes from the product, and analytics "
-        "follow it.",
+        help="Optional: the cost then comes from the product, and analytics follow it.",
     )
     cost = fields.Monetary(
         compute="_compute_cost",

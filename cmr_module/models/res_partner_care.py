@@ -33,8 +33,10 @@ class ResPartner(models.Model):
 
     def _compute_cmr_care_left_html(self):
         left = self._cmr_care_left()
-        services = self.env["cmr.care.service"].sudo().browse(
-            {sid for lines in left.values() for sid in lines}
+        services = (
+            self.env["cmr.care.service"]
+            .sudo()
+            .browse({sid for lines in left.values() for sid in lines})
         )
         names = {service.id: service.name for service in services}
         header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
@@ -62,10 +64,10 @@ class ResPartner(models.Model):
                     lines.items(), key=lambda item: names[item[0]]
                 )
             )
-            partner.cmr_care_left_html = (
-                Markup('<table class="table table-sm"><thead>%s</thead><tbody>%s</tbody></table>')
-                % (header, rows)
-            )
+            partner.cmr_care_left_html = Markup(
+                '<table class="table table-sm">'
+                "<thead>%s</thead><tbody>%s</tbody></table>"
+            ) % (header, rows)
 
     def _compute_cmr_care_counts(self):
         visits = self._cmr_count_by_partner("cmr.care.visit")

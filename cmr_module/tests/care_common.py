@@ -36,10 +36,16 @@ def care_fixture(cls):
     cls.gold, cls.plain = cls.ladder.tier_ids.sorted("sequence")
     cls.alliance = env["cmr.alliance"].create({"name": "Care fuel card"})
     cls.agent = new_test_user(
-        env, login="cmr_care_agent", groups="cmr_module.group_cmr_user", name="Agent Zhou"
+        env,
+        login="cmr_care_agent",
+        groups="cmr_module.group_cmr_user",
+        name="Agent Zhou",
     )
     cls.agent2 = new_test_user(
-        env, login="cmr_care_agent2", groups="cmr_module.group_cmr_user", name="Agent Qian"
+        env,
+        login="cmr_care_agent2",
+        groups="cmr_module.group_cmr_user",
+        name="Agent Qian",
     )
     cls.manager = new_test_user(
         env,
@@ -149,7 +155,9 @@ class CmrCareCase(TransactionCase):
         care_fixture(cls)
         cls.gold_customer = make_customer(cls, "Gold Customer", tier=cls.gold)
         cls.card_customer = make_customer(cls, "Card Customer", card=True)
-        cls.both_customer = make_customer(cls, "Both Customer", tier=cls.gold, card=True)
+        cls.both_customer = make_customer(
+            cls, "Both Customer", tier=cls.gold, card=True
+        )
         cls.nobody = make_customer(cls, "Plain Customer", tier=cls.plain)
 
     def request(self, partner, service=None, slot=None, **values):

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -125,7 +125,7 @@ class TestCareEntitlement(CmrCareCase):
         self.assertFalse(visit.entitlement_id)
         self.assertEqual(visit.goodwill_reason, "Sorry for the late delivery")
         portal = self.env["res.users"].search([("share", "=", True)], limit=1)
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.env["cmr.care.visit"].with_user(portal)._grant_goodwill(
                 self.nobody, self.inspection, "Free"
             )

@@ -56,7 +56,9 @@ class TestCareGift(CmrCareCase):
         )
 
     def suggest(self, partner):
-        return [product for product, __, __ in self.env["cmr.care.gift"]._suggest(partner)]
+        return [
+            product for product, __, __ in self.env["cmr.care.gift"]._suggest(partner)
+        ]
 
     def confirm(self, partner, product):
         gift = (
@@ -69,7 +71,9 @@ class TestCareGift(CmrCareCase):
 
     def test_ranked_by_interest_within_budget(self):
         # Both interests first, then one; the voucher is over the budget.
-        self.assertEqual(self.suggest(self.collector), [self.stamp_travel_album, self.stamp_set])
+        self.assertEqual(
+            self.suggest(self.collector), [self.stamp_travel_album, self.stamp_set]
+        )
 
     def test_repeats_excluded_within_the_window(self):
         gift = self.confirm(self.collector, self.stamp_travel_album)

@@ -85,9 +85,14 @@ class TestCareGreeting(TransactionCase):
             (greeting.partner_id, greeting.occasion, greeting.state, greeting.day),
             (self.shanghai, "birthday", "sent", date(2026, 3, 10)),
         )
-        self.assertEqual(greeting.contact_id.channel_id, self.wechat)
-        self.assertIn("Happy birthday", greeting.contact_id.subject)
-        self.assertIn(greeting.contact_id.state, ("sent", "to_deliver"))
+        contact = greeting.contact_id
+        self.assertEqual(contact.channel_id, self.wechat)
+        self.assertIn("Happy birthday", contact.subject)
+        self.assertEqual(contact.state, "queued", "queued through the gate")
+        # The contact log's scheduled action delivers it in the window.
+        with freeze_time(datetime(2026, 3, 10, 11, 35)):
+            self.env["cmr.contact"]._cron_send_queued()
+        self.assertEqual(contact.state, "to_deliver", "WeChat: staff deliver it")
         # The next runs of the day: nothing more.
         self.assertEqual(self.run_greetings(datetime(2026, 3, 10, 12, 30)), greeting)
         self.assertEqual(self.run_greetings(datetime(2026, 3, 10, 13, 0)), greeting)
@@ -121,6 +126,26 @@ class TestCareGreeting(TransactionCase):
         self.assertEqual(greeting.partner_id, self.new_york)
         self.assertEqual(greeting.state, "sent")
         self.assertEqual(greeting.day, date(2026, 3, 8))
+
+    def test_queued_greeting_expires_with_the_day(self):
+        # Queued at 21:25 in Shanghai, the queue's run comes after 21:30: the
+        # gate re-queues it for tomorrow evening; the next greetings run,
+        # on the 11th, cancels it rather than send it a day late.
+        greeting = self.run_greetings(datetime(2026, 3, 10, 13, 25))
+        self.assertEqual(greeting.state, "sent")
+        with freeze_time(datetime(2026, 3, 10, 13, 40)):
+            self.env["cmr.contact"]._cron_send_queued()
+        contact = greeting.contact_id
+        self.assertEqual(contact.state, "queued")
+        self.assertEqual(contact.scheduled_date, datetime(2026, 3, 11, 11, 0))
+        self.run_greetings(datetime(2026, 3, 10, 15, 0))
+        self.assertEqual(contact.state, "queued", "still the 10th in Shanghai")
+        self.run_greetings(datetime(2026, 3, 10, 16, 30))
+        self.assertEqual(contact.state, "cancelled")
+        greeting.invalidate_recordset()
+        self.assertEqual(
+            (greeting.state, greeting.refusal_reason), ("dropped", "expired")
+        )
 
     def test_daylight_saving_window_already_closed(self):
         # 14:15 UTC on the 8th is 10:15 EDT: the window closed at 10:00 and

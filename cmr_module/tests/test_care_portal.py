@@ -63,7 +63,9 @@ class TestCarePortal(CmrCarePortalCase):
         self.assertEqual(visit.date_start.strftime("%Y-%m-%d %H:%M"), slot)
         self.assertIn(visit.name, self.url_open("/my/care").text)
         # The only unit is reserved: a second request says when it renews.
-        response = self.request_form(slot=evening_slot(days=4).strftime("%Y-%m-%d %H:%M"))
+        response = self.request_form(
+            slot=evening_slot(days=4).strftime("%Y-%m-%d %H:%M")
+        )
         self.assertIn("renews on", response.text)
         self.assertEqual(len(self.visits(self.partner_a)), 1)
 

@@ -57,14 +57,19 @@ class TestCareRaces(RaceMixin, common.BaseCase):
                     "tier_id": ladder.tier_ids.id,
                 }
             )
-            self.ids = {"ladder": ladder.id, "service": service.id, "partner": partner.id}
+            self.ids = {
+                "ladder": ladder.id,
+                "service": service.id,
+                "partner": partner.id,
+            }
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with committed_env() as env:
             cr = env.cr
             cr.execute(
-                "DELETE FROM cmr_care_visit WHERE partner_id = %s", [self.ids["partner"]]
+                "DELETE FROM cmr_care_visit WHERE partner_id = %s",
+                [self.ids["partner"]],
             )
             cr.execute(
                 "DELETE FROM cmr_care_service WHERE id = %s", [self.ids["service"]]

@@ -176,7 +176,9 @@ class TestCareButtonsAsAgent(CmrCareCase):
     def test_partner_buttons(self):
         partner = self.both_customer.with_user(self.agent)
         self.assertIn("Safety inspection", partner.cmr_care_left_html)
-        self.assertEqual(partner.action_cmr_care_visits()["res_model"], "cmr.care.visit")
+        self.assertEqual(
+            partner.action_cmr_care_visits()["res_model"], "cmr.care.visit"
+        )
         self.assertEqual(partner.action_cmr_care_gifts()["res_model"], "cmr.care.gift")
         wizard = (
             self.env["cmr.care.goodwill.wizard"]
