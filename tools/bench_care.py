@@ -215,10 +215,33 @@ def timed(env, label, target, function):
     return result
 
 
+def explain(env, partner_ids):
+    from odoo.tools import SQL
+
+    from odoo.addons.cmr_module.models.cmr_care_entitlement import (
+        HOLDING_STATES,
+        LEFT_QUERY,
+    )
+
+    rows = env.execute_query(
+        SQL(
+            "EXPLAIN (ANALYZE, BUFFERS) " + LEFT_QUERY,
+            partner_ids=partner_ids,
+            day=fields.Date.today(),
+            service_ids=None,
+            states=HOLDING_STATES,
+        )
+    )
+    print("\n".join(row[0] for row in rows))
+
+
 def main():
     parser = bench_parser(__doc__)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--plans", type=int, default=10_000)
+    parser.add_argument(
+        "--explain", action="store_true", help="print the entitlement query's plan"
+    )
     args = parser.parse_args()
     with bench_env(args) as env:
         cr = env.cr
@@ -252,6 +275,8 @@ def main():
             lambda: env["cmr.care.entitlement"]._left(ids[:1000]),
         )
         print(f"    {sum(len(lines) for lines in left.values()):,} lines")
+        if args.explain:
+            explain(env, ids[:1000])
         created = timed(
             env,
             f"visit generation for {args.plans:,} plans",
