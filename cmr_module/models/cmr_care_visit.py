@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytz
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, format_datetime
 
@@ -62,6 +62,7 @@ class CmrCareVisit(models.Model):
             "origin",
             "tier_id",
             "cost",
+            "calendar_event_id",
         }
     )
 
@@ -195,6 +196,14 @@ class CmrCareVisit(models.Model):
         string="Cancellation Reason", help="Why the visit was cancelled or missed."
     )
     cost = fields.Monetary(readonly=True, aggregator="sum")
+    calendar_event_id = fields.Many2one(
+        "calendar.event",
+        string="Calendar Event",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The scheduled visit in the assigned employee's calendar.",
+    )
 
     _sql_constraints = [
         (
@@ -331,6 +340,8 @@ class CmrCareVisit(models.Model):
                     ]
                 )
         res = super().write(vals)
+        if {"date_start", "date_end", "user_id", "service_id"} & set(vals):
+            self.filtered(lambda v: v.state == "scheduled")._sync_calendar()
         if "date_start" in vals:
             # A new slot may fall in another period: its unit moves with it.
             moved = self.filtered(
@@ -693,6 +704,7 @@ class CmrCareVisit(models.Model):
                     )
                 )
         self._set_state("scheduled")
+        self._sync_calendar()
         return True
 
     def action_done(self):
@@ -742,6 +754,7 @@ class CmrCareVisit(models.Model):
                     self.env._("%(visit)s: give the reason first.", visit=visit.name)
                 )
         self._set_state(state)
+        self._sync_calendar()
         return True
 
     def _cancel_from_portal(self, partner, reason):
@@ -753,7 +766,45 @@ class CmrCareVisit(models.Model):
             raise UserError(self.env._("Only an upcoming visit can be cancelled."))
         self.sudo()._check_input_values({"reason": reason})
         self._set_state("cancelled", reason=reason)
+        self._sync_calendar()
         return True
+
+    def _sync_calendar(self):
+        """Keep each scheduled visit in its employee's calendar (an event
+        linked to the visit); a visit cancelled or missed leaves it. No
+        invitation is mailed: the employee sees it in their calendar."""
+        Event = (
+            self.env["calendar.event"]
+            .sudo()
+            .with_context(no_mail_to_attendees=True, mail_create_nolog=True)
+        )
+        model_id = self.env["ir.model"]._get_id(self._name)
+        for visit in self.sudo():
+            event = visit.calendar_event_id
+            if visit.state in ("cancelled", "missed") or not (
+                visit.date_start and visit.user_id
+            ):
+                if event and visit.state != "done":
+                    visit._workflow_write({"calendar_event_id": False})
+                    event.with_context(no_mail_to_attendees=True).unlink()
+                continue
+            values = {
+                "name": self.env._(
+                    "%(service)s: %(customer)s",
+                    service=visit.service_id.name,
+                    customer=visit.partner_id.display_name,
+                ),
+                "start": visit.date_start,
+                "stop": visit.date_end,
+                "user_id": visit.user_id.id,
+                "partner_ids": [Command.set(visit.user_id.partner_id.ids)],
+                "res_model_id": model_id,
+                "res_id": visit.id,
+            }
+            if event:
+                event.with_context(no_mail_to_attendees=True).write(values)
+            else:
+                visit._workflow_write({"calendar_event_id": Event.create(values).id})
 
     # ------------------------------------------------------------------
     # Feedback

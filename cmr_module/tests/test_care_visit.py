@@ -214,3 +214,27 @@ class TestCareButtonsAsAgent(CmrCareCase):
         gift.with_user(self.agent).action_confirm()
         self.assertEqual(gift.user_id, self.agent)
         self.assertEqual(gift.state, "confirmed")
+
+
+@tagged("post_install", "-at_install")
+class TestCareCalendar(CmrCareCase):
+    """A scheduled visit is in its employee's calendar, and leaves it when
+    cancelled."""
+
+    def test_scheduled_visit_in_the_employee_calendar(self):
+        visit = self.request(self.gold_customer)
+        self.assertFalse(visit.calendar_event_id, "requested: not yet")
+        as_agent = visit.with_user(self.agent)
+        as_agent.user_id = self.agent
+        as_agent.action_schedule()
+        event = visit.calendar_event_id
+        self.assertTrue(event)
+        self.assertEqual((event.start, event.stop), (visit.date_start, visit.date_end))
+        self.assertEqual(event.partner_ids, self.agent.partner_id)
+        self.assertEqual((event.res_model, event.res_id), ("cmr.care.visit", visit.id))
+        as_agent.date_start = evening_slot(days=3)
+        self.assertEqual(event.start, visit.date_start, "moved with the visit")
+        as_agent.reason = "Customer away"
+        as_agent.action_cancel()
+        self.assertFalse(visit.calendar_event_id)
+        self.assertFalse(event.exists())
