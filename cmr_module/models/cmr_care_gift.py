@@ -88,13 +88,24 @@ class CmrCareGift(models.Model):
         tracking=True,
     )
     interest_id = fields.Many2one(
-        "cmr.interest", string="Matched Interest", index="btree_not_null"
+        "cmr.interest",
+        string="Matched Interest",
+        index="btree_not_null",
+        groups="cmr_module.group_cmr_user",
     )
-    value = fields.Monetary(readonly=True, aggregator="sum")
-    tier_id = fields.Many2one("cmr.tier", readonly=True, index=True)
+    value = fields.Monetary(
+        readonly=True, aggregator="sum", groups="cmr_module.group_cmr_user"
+    )
+    tier_id = fields.Many2one(
+        "cmr.tier", readonly=True, index=True, groups="cmr_module.group_cmr_user"
+    )
     date = fields.Date(readonly=True, index=True)
     user_id = fields.Many2one(
-        "res.users", string="Confirmed By", readonly=True, default=False
+        "res.users",
+        string="Confirmed By",
+        readonly=True,
+        default=False,
+        groups="cmr_module.group_cmr_user",
     )
     state = fields.Selection(
         [("draft", "Proposed"), ("confirmed", "Confirmed"), ("cancelled", "Cancelled")],
@@ -103,7 +114,7 @@ class CmrCareGift(models.Model):
         index=True,
         tracking=True,
     )
-    note = fields.Text()
+    note = fields.Text(groups="cmr_module.group_cmr_user")
 
     # ------------------------------------------------------------------
     # Suggestion

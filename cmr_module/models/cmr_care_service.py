@@ -49,6 +49,7 @@ class CmrCareService(models.Model):
         "product.product",
         check_company=True,
         help="Optional: the cost then comes from the product, and analytics follow it.",
+        groups="cmr_module.group_cmr_user",
     )
     cost = fields.Monetary(
         compute="_compute_cost",
@@ -57,6 +58,7 @@ class CmrCareService(models.Model):
         precompute=True,
         tracking=True,
         help="Cost of one delivery, in the company's currency.",
+        groups="cmr_module.group_cmr_user",
     )
     delivery_mode = fields.Selection(
         DELIVERY_MODES, required=True, default="customer_place", tracking=True
@@ -66,6 +68,7 @@ class CmrCareService(models.Model):
         string="Delivering Team",
         check_company=True,
         help="Its members deliver the service and record the visits.",
+        groups="cmr_module.group_cmr_user",
     )
     user_ids = fields.Many2many(
         "res.users",
@@ -76,9 +79,13 @@ class CmrCareService(models.Model):
         domain=[("share", "=", False)],
         help="Employees who deliver the service; the first one is assigned to "
         "new visits when no one else is.",
+        groups="cmr_module.group_cmr_user",
     )
     entitlement_ids = fields.One2many(
-        "cmr.care.entitlement", "service_id", string="Entitlements"
+        "cmr.care.entitlement",
+        "service_id",
+        string="Entitlements",
+        groups="cmr_module.group_cmr_user",
     )
     visit_count = fields.Integer(
         compute="_compute_visit_stats", groups="cmr_module.group_cmr_user"

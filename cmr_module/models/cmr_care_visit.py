@@ -106,9 +106,14 @@ class CmrCareVisit(models.Model):
         default="staff",
         required=True,
         readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     plan_id = fields.Many2one(
-        "cmr.care.plan", index="btree_not_null", ondelete="set null", readonly=True
+        "cmr.care.plan",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        groups="cmr_module.group_cmr_user",
     )
     entitlement_id = fields.Many2one(
         "cmr.care.entitlement",
@@ -117,6 +122,7 @@ class CmrCareVisit(models.Model):
         readonly=True,
         copy=False,
         help="The entitlement one unit of which this visit holds.",
+        groups="cmr_module.group_cmr_user",
     )
     tier_id = fields.Many2one(
         "cmr.tier",
@@ -124,13 +130,17 @@ class CmrCareVisit(models.Model):
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
+        groups="cmr_module.group_cmr_user",
     )
     goodwill = fields.Boolean(
         readonly=True,
         copy=False,
         help="Granted by staff outside the customer's entitlement.",
+        groups="cmr_module.group_cmr_user",
     )
-    goodwill_reason = fields.Text(readonly=True, copy=False)
+    goodwill_reason = fields.Text(
+        readonly=True, copy=False, groups="cmr_module.group_cmr_user"
+    )
     date_start = fields.Datetime(string="Slot Start", tracking=True, copy=False)
     date_end = fields.Datetime(
         string="Slot End",
@@ -145,6 +155,7 @@ class CmrCareVisit(models.Model):
         precompute=True,
         index=True,
         help="The day whose entitlement period the visit counts in.",
+        groups="cmr_module.group_cmr_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -152,12 +163,14 @@ class CmrCareVisit(models.Model):
         index="btree_not_null",
         tracking=True,
         domain=[("share", "=", False)],
+        groups="cmr_module.group_cmr_user",
     )
     team_id = fields.Many2one(
         "crm.team",
         index="btree_not_null",
         check_company=True,
         tracking=True,
+        groups="cmr_module.group_cmr_user",
     )
     step_ids = fields.One2many("cmr.care.visit.step", "visit_id", string="Checklist")
     checklist_done = fields.Boolean(compute="_compute_checklist_done")
@@ -169,20 +182,24 @@ class CmrCareVisit(models.Model):
         ],
         tracking=True,
     )
-    notes = fields.Text()
+    notes = fields.Text(groups="cmr_module.group_cmr_user")
     photo_ids = fields.Many2many(
         "ir.attachment",
         "cmr_care_visit_ir_attachment_rel",
         "visit_id",
         "attachment_id",
         string="Photos",
+        groups="cmr_module.group_cmr_user",
     )
-    done_user_id = fields.Many2one("res.users", string="Done By", readonly=True)
+    done_user_id = fields.Many2one(
+        "res.users", string="Done By", readonly=True, groups="cmr_module.group_cmr_user"
+    )
     done_date = fields.Datetime(string="Done On", readonly=True)
     on_time = fields.Boolean(
         readonly=True,
         aggregator="bool_and",
         help="Done before the end of its slot (with an hour's grace).",
+        groups="cmr_module.group_cmr_user",
     )
     on_time_rate = fields.Float(
         string="On Time (%)",
@@ -191,11 +208,14 @@ class CmrCareVisit(models.Model):
         aggregator="avg",
         help="100 for a visit done on time, 0 for one done late: its average "
         "is the on-time rate.",
+        groups="cmr_module.group_cmr_user",
     )
     reason = fields.Text(
         string="Cancellation Reason", help="Why the visit was cancelled or missed."
     )
-    cost = fields.Monetary(readonly=True, aggregator="sum")
+    cost = fields.Monetary(
+        readonly=True, aggregator="sum", groups="cmr_module.group_cmr_user"
+    )
     calendar_event_id = fields.Many2one(
         "calendar.event",
         string="Calendar Event",
@@ -203,6 +223,7 @@ class CmrCareVisit(models.Model):
         copy=False,
         ondelete="set null",
         help="The scheduled visit in the assigned employee's calendar.",
+        groups="cmr_module.group_cmr_user",
     )
 
     _sql_constraints = [
