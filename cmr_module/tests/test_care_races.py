@@ -107,3 +107,61 @@ class TestCareRaces(RaceMixin, common.BaseCase):
                 ),
                 1,
             )
+
+
+@tagged("post_install", "-at_install")
+class TestCareGiftRace(RaceMixin, common.BaseCase):
+    """Two confirmations of the last gift in hand at the same moment: one
+    gets it, the other is refused."""
+
+    def setUp(self):
+        super().setUp()
+        with committed_env() as env:
+            product = env["product.product"].create(
+                {
+                    "name": "Race last stamp set",
+                    "cmr_is_gift": True,
+                    "cmr_gift_qty": 1,
+                    "cmr_gift_value": 10,
+                }
+            )
+            partners = env["res.partner"].create(
+                [{"name": "Race gift A"}, {"name": "Race gift B"}]
+            )
+            gifts = env["cmr.care.gift"].create(
+                [
+                    {"partner_id": partner.id, "product_id": product.id}
+                    for partner in partners
+                ]
+            )
+            self.ids = {
+                "product": product.id,
+                "template": product.product_tmpl_id.id,
+                "partners": partners.ids,
+                "gifts": gifts.ids,
+            }
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with committed_env() as env:
+            env.cr.execute(
+                "DELETE FROM cmr_care_gift WHERE id = ANY(%s)", [self.ids["gifts"]]
+            )
+            env["product.template"].browse(self.ids["template"]).unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+
+    def test_last_gift_in_hand_is_given_once(self):
+        def confirm(index):
+            def run(env):
+                gift = env["cmr.care.gift"].browse(self.ids["gifts"][index])
+                gift.action_confirm()
+                return gift.state
+
+            return run
+
+        outcome = self.race(confirm(0), confirm(1))
+        self.assertEqual(outcome["first"], "confirmed")
+        self.assertIn("No Race last stamp set left in hand", outcome["error"])
+        with committed_env() as env:
+            template = env["product.template"].browse(self.ids["template"])
+            self.assertEqual(template.cmr_gift_qty, 0)

@@ -4,7 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .care_common import CmrCareCase, evening_slot
 
@@ -238,3 +238,43 @@ class TestCareCalendar(CmrCareCase):
         as_agent.action_cancel()
         self.assertFalse(visit.calendar_event_id)
         self.assertFalse(event.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestCareMultiCompany(CmrCareCase):
+    def test_visits_of_another_company_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Other care company B"})
+        service = self.env["cmr.care.service"].create(
+            {"name": "Other inspection", "company_id": other.id}
+        )
+        visit = (
+            self.env["cmr.care.visit"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.nobody.id,
+                    "service_id": service.id,
+                    "company_id": other.id,
+                    "goodwill": True,
+                    "goodwill_reason": "Test",
+                }
+            )
+        )
+        home = self.manager.company_id
+        self.assertFalse(
+            visit.with_user(self.manager)
+            .with_context(allowed_company_ids=home.ids)
+            .has_access("read")
+        )
+        manager_b = new_test_user(
+            self.env,
+            login="cmr_care_manager_b",
+            groups="cmr_module.group_cmr_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self.assertTrue(
+            visit.with_user(manager_b)
+            .with_context(allowed_company_ids=other.ids)
+            .has_access("read")
+        )
