@@ -218,7 +218,6 @@ class CmrCareVisit(models.Model):
     )
     calendar_event_id = fields.Many2one(
         "calendar.event",
-        string="Calendar Event",
         readonly=True,
         copy=False,
         ondelete="set null",
