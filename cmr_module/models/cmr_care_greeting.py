@@ -187,10 +187,11 @@ class CmrCareGreeting(models.Model):
         topic = self.env.ref(
             "cmr_module.cmr_topic_relationship", raise_if_not_found=False
         )
+        # Records taken from the batch keep its prefetching: one read for all.
+        by_id = {partner.id: partner for partner in partners}
         by_channel = defaultdict(list)
         for row in due:
-            partner = Partner.browse(row[0])
-            channel = partner.cmr_preferred_channel_id or default_channel
+            channel = by_id[row[0]].cmr_preferred_channel_id or default_channel
             by_channel[channel].append(row)
         Contact = self.env["cmr.contact"].sudo()
         gate = self.env["cmr.contact.gate"]
@@ -206,7 +207,7 @@ class CmrCareGreeting(models.Model):
                 answer = answers[row[0]]
                 if answer["allowed"]:
                     send.append(row)
-                elif not self._later_today(partners.browse(row[0]), answer, row[3]):
+                elif not self._later_today(by_id[row[0]], answer, row[3]):
                     drop[answer["reason"]].append(row)
             for reason, dropped in drop.items():
                 created |= self._record(dropped, "dropped", reason)

@@ -183,3 +183,30 @@ class TestCareGreeting(TransactionCase):
             with self.assertQueryCount(2):  # the zones, then the greetings due
                 due = Greeting._due(datetime(2026, 3, 10, 11, 30))
         self.assertIn(self.shanghai.id, [row[0] for row in due])
+
+    def test_no_query_per_customer(self):
+        """Twice the customers due, not twice the queries."""
+
+        def run(count, moment):
+            partners = self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Batch {moment.day} {index}",
+                        "tz": "UTC",
+                        "email": f"batch{moment.day}.{index}@example.com",
+                        "cmr_birthday": moment.date().replace(year=1980),
+                    }
+                    for index in range(count)
+                ]
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            with freeze_time(moment):
+                greetings = self.env["cmr.care.greeting"]._cron_send_greetings()
+            self.assertEqual(len(greetings & self.greetings(partners)), count)
+            return self.env.cr.sql_log_count - start
+
+        few = run(5, datetime(2026, 5, 4, 12, 0))
+        many = run(50, datetime(2026, 5, 5, 12, 0))
+        self.assertLessEqual(many, few + 5)
