@@ -258,7 +258,9 @@ class CmrCareVisit(models.Model):
         today = fields.Date.context_today(self)
         for visit in self:
             visit.period_date = (
-                visit.date_start.date() if visit.date_start else visit.period_date
+                self._local_day(visit.partner_id, visit.date_start)
+                if visit.date_start
+                else visit.period_date
             ) or today
 
     @api.depends("step_ids.done")
@@ -463,6 +465,13 @@ class CmrCareVisit(models.Model):
             return pytz.utc
 
     @api.model
+    def _local_day(self, partner, moment):
+        """The customer's local date of ``moment`` (naive UTC): the day whose
+        entitlement period a visit counts in."""
+        zone = self._partner_zone(partner)
+        return pytz.utc.localize(moment).astimezone(zone).date()
+
+    @api.model
     def _slot_fits(self, partner, start, end):
         """Whether [start, end) (naive UTC) lies in one window of the
         customer's charter and not on a quiet day (local dates). A customer
@@ -572,9 +581,16 @@ class CmrCareVisit(models.Model):
         self._lock_partners([vals["partner_id"] for vals in holding])
         by_day = defaultdict(list)
         today = fields.Date.context_today(self)
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .browse({vals["partner_id"] for vals in holding})
+        )
+        by_id = {partner.id: partner for partner in partners}
         for vals in holding:
             start = fields.Datetime.to_datetime(vals.get("date_start"))
-            by_day[start.date() if start else today].append(vals)
+            day = self._local_day(by_id[vals["partner_id"]], start) if start else today
+            by_day[day].append(vals)
         refused = []
         for day, day_vals in by_day.items():
             left = Entitlement.sudo()._left(

@@ -2,6 +2,7 @@ from datetime import date, datetime, timedelta
 
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -151,3 +152,15 @@ class TestCareEntitlement(CmrCareCase):
         )
         standing.sudo().write({"tier_id": self.gold.id})
         self.assertEqual(self.left(self.nobody)["left"], 1)
+
+    def test_period_follows_the_customers_local_day(self):
+        """07:30 in Shanghai is still the day before in UTC: the visit counts
+        in the customer's own day's period."""
+        self.gold_customer.cmr_window_ids = [
+            Command.create({"weekday": str(day), "hour_from": 7.0, "hour_to": 9.0})
+            for day in range(7)
+        ]
+        slot = evening_slot(days=3, hour=7, minute=30)
+        visit = self.request(self.gold_customer, slot=slot)
+        self.assertEqual(visit.period_date, (slot + timedelta(hours=8)).date())
+        self.assertNotEqual(visit.period_date, slot.date())
