@@ -265,7 +265,7 @@ def main():
         )
         sent = len(greetings.filtered(lambda g: g.state == "sent"))
         print(
-            f"    {sent:,} sent, {len(greetings) - sent:,} dropped, "
+            f"    {sent:,} queued through the gate, {len(greetings) - sent:,} dropped, "
             f"{len(due) - len(greetings):,} wait for a later hour today"
         )
         left = timed(
