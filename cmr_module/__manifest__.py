@@ -7,7 +7,15 @@
     "website": "https://github.com/cmr-module/cmr_module",
     "author": "cmr_module authors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "account", "portal", "mail", "resource", "rating"],
+    "depends": [
+        "sale_management",
+        "account",
+        "portal",
+        "mail",
+        "resource",
+        "rating",
+        "calendar",
+    ],
     # One block per domain, the base (charter and contact gate) first; each
     # domain lists its files in the same order: security, data, wizards
     # (before the views whose buttons open them), views, portal templates,
@@ -64,6 +72,18 @@
         "report/cmr_complaint_report_views.xml",
         "views/cmr_complaint_portal_templates.xml",
         "views/cmr_complaint_menus.xml",
+        # Care programme (R5)
+        "security/cmr_care_security.xml",
+        "security/ir.model.access-care.csv",
+        "data/cmr_care_data.xml",
+        "wizards/cmr_care_goodwill_wizard_views.xml",
+        "views/res_partner_care_views.xml",
+        "views/cmr_care_service_views.xml",
+        "views/cmr_care_visit_views.xml",
+        "views/cmr_care_plan_views.xml",
+        "views/cmr_care_gift_views.xml",
+        "views/cmr_care_portal_templates.xml",
+        "views/cmr_care_menus.xml",
         # Timeline, suggestions and privacy (R6, R9)
         "security/ir.model.access-timeline.csv",
         "security/cmr_suggestion_security.xml",
@@ -89,6 +109,7 @@
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
         "demo/cmr_complaint_demo.xml",
+        "demo/cmr_care_demo.xml",
         "demo/cmr_suggestion_demo.xml",
     ],
     "assets": {

@@ -3,6 +3,7 @@ from . import tier_portal
 from . import alliance_portal
 from . import complaint_form
 from . import complaint_portal
+from . import care_portal
 from . import timeline_portal
 from . import suggestion_form
 from . import suggestion_portal

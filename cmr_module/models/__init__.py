@@ -44,6 +44,17 @@ from . import cmr_complaint_authority
 from . import cmr_complaint_compensation
 from . import crm_team
 from . import sale_order
+from . import cmr_care_service
+from . import cmr_care_service_step
+from . import cmr_care_entitlement
+from . import cmr_care_visit
+from . import cmr_care_visit_step
+from . import cmr_care_plan
+from . import cmr_care_greeting
+from . import product_template_care
+from . import cmr_care_budget
+from . import cmr_care_gift
+from . import res_partner_care
 from . import cmr_timeline
 from . import res_partner_timeline
 from . import cmr_suggestion

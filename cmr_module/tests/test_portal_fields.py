@@ -2,6 +2,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import RECORD_FIELDS, readable_fields
 from .test_alliance_fields import PORTAL_SHOWS as ALLIANCE_PORTAL_SHOWS
+from .test_care_access import PORTAL_READABLE as CARE_PORTAL_READABLE
 from .test_complaint_access_hardening import (
     PORTAL_READABLE as COMPLAINT_PORTAL_READABLE,
 )
@@ -142,6 +143,7 @@ class TestPortalFields(TransactionCase):
             set(PORTAL_READABLE)
             | {model for model, shown in ALLIANCE_PORTAL_SHOWS.items() if shown}
             | set(COMPLAINT_PORTAL_READABLE)
+            | set(CARE_PORTAL_READABLE)
             | set(SUGGESTION_PORTAL_READABLE)
             | set(PRIVACY_PORTAL_READABLE)
         )
