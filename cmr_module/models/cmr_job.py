@@ -72,13 +72,15 @@ class CmrJob(models.Model):
         default=lambda self: self.env.company,
     )
     # The companies selected when it was asked: the work sees those.
-    allowed_company_ids = fields.Json(readonly=True)
+    allowed_company_ids = fields.Json(string="Companies", readonly=True)
     res_model = fields.Char(string="Model", required=True, readonly=True)
     res_ids = fields.Json(string="Records", readonly=True)
     method = fields.Char(required=True, readonly=True)
-    payload = fields.Json(readonly=True, help="The parameters of the work.")
+    payload = fields.Json(
+        string="Parameters", readonly=True, help="The parameters of the work."
+    )
     # Same work twice at once makes no sense: a second click finds the first.
-    dedupe_key = fields.Char(readonly=True, index=True)
+    dedupe_key = fields.Char(string="Duplicate Check", readonly=True, index=True)
     date_started = fields.Datetime(string="Started", readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
     attempt_count = fields.Integer(
@@ -91,7 +93,7 @@ class CmrJob(models.Model):
     total_count = fields.Integer(string="To Do", readonly=True)
     progress = fields.Float(compute="_compute_progress", string="Progress (%)")
     result_model = fields.Char(readonly=True)
-    result_ids = fields.Json(readonly=True)
+    result_ids = fields.Json(string="Result Records", readonly=True)
     result_count = fields.Integer(compute="_compute_result_count")
     summary = fields.Text(readonly=True, help="What the run did, or why it failed.")
 
