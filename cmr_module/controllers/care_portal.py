@@ -5,7 +5,7 @@ from odoo.http import request
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from . import care_form
-from .portal_form import apply_in_savepoint
+from .portal_form import apply_in_savepoint, replica_unless
 
 # Visits shown in each list of the care page.
 VISITS_SHOWN = 20
@@ -101,7 +101,15 @@ class CmrCarePortal(CustomerPortal):
         )
         return values
 
-    @http.route("/my/care", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/care",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        # After a request, a cancellation or a rating (?done=…): the primary.
+        readonly=replica_unless("done"),
+    )
     def portal_my_care(self, **kw):
         message = None
         if kw.get("done") == "requested":
@@ -164,6 +172,7 @@ class CmrCarePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_care_visit(self, visit_id, **kw):
         visit_sudo = self._visit_sudo(visit_id)

@@ -68,9 +68,14 @@ class TestReadonlyRoutes(HttpCase):
         complaint = self.env["cmr.complaint"].search(
             [("partner_id", "=", wang.id)], limit=1
         )
+        visit = self.env["cmr.care.visit"].search(
+            [("partner_id", "=", wang.id)], limit=1
+        )
         self.authenticate("portal.wechat", "portal.wechat")
         self._get_all(
             [
+                "/my/care",
+                f"/my/care/visits/{visit.id}",
                 "/my",
                 "/my/preferences",
                 "/my/preferences/export.json",
@@ -105,6 +110,7 @@ class TestReadonlyRoutes(HttpCase):
             ("/my/complaints/<int:complaint_id>", "saved"),
             ("/my/cards/<int:membership_id>", "pin"),
             ("/my/merchant", "recorded"),
+            ("/my/care", "done"),
         ]:
             readonly = routes[(url, ("GET",))]["readonly"]
             for args, expected in [({marker: "1"}, False), ({}, True)]:
