@@ -701,13 +701,15 @@ class CmrTimeline(models.AbstractModel):
         missed: the service and the employee, never the notes, the outcome
         or the reason) and gifts given (the gift; its cost for staff only).
         A visit's change of state is dated by its tracking, else by when it
-        was done or last written."""
+        was done or last written; a visit recorded after the fact (imported,
+        entered late) was requested no later than its slot."""
         state_field = self.env["ir.model.fields"]._get("cmr.care.visit", "state")
         return self._fetch(
             query,
             SQL(
                 """
-                SELECT v.create_date AS date, v.id * %(branches)s AS key,
+                SELECT LEAST(v.create_date, v.date_start, v.done_date) AS date,
+                       v.id * %(branches)s AS key,
                        'care_request' AS kind,
                        CASE v.origin WHEN 'portal' THEN 'portal'
                                      WHEN 'plan' THEN 'system'

@@ -51,6 +51,12 @@ class TestTimelineEngine(CmrTimelineCase):
         self.assertIn(self.visit_done.service_id.name, done["summary"])
         self.assertEqual(done["date"], self.visit_done.done_date)
         self.assertEqual(done["portal_url"], f"/my/care/visits/{self.visit_done.id}")
+        requested = next(
+            e
+            for e in events
+            if e["kind"] == "care_request" and e["res_id"] == self.visit_done.id
+        )
+        self.assertLessEqual(requested["date"], self.visit_done.date_start)
         gifts = [e for e in events if e["kind"] == "care_gift"]
         self.assertEqual([e["res_id"] for e in gifts], [self.gift.id])
         self.assertIn("87.13", gifts[0]["summary"])
