@@ -305,6 +305,7 @@ class CmrPrivacyErasure(models.Model):
         self._erase_complaints(partners)
         self._erase_suggestions(partners)
         self._erase_contacts(partners)
+        self._erase_care(partners)
         self._erase_messages(partners, old_names, pseudonym)
         self._erase_portal_users(partners)
         self._erase_partners(partners, customer, pseudonym)
@@ -421,6 +422,98 @@ class CmrPrivacyErasure(models.Model):
             )
             contacts.invalidate_recordset()
         self._log("contacts", self.env._("Contact log anonymised."), len(contacts))
+
+    def _erase_care(self, partners):
+        """Open visits cancelled (their units go back to the entitlement)
+        and plans stopped; the visits kept for the KPIs (state, dates,
+        on-time, cost) lose their notes, outcome, reasons, photos,
+        messages and rating comments, their calendar events the customer's
+        name; proposed gifts cancelled, given gifts kept for the budget
+        without their note; greetings deleted (their day is a birthday)."""
+        Visit = self.env["cmr.care.visit"].with_context(active_test=False)
+        visits = Visit.search([("partner_id", "in", partners.ids)])
+        cancelled_reason = self.env._("Cancelled on erasure")
+        if visits:
+            photos = visits.photo_ids
+            self.env.flush_all()
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_care_visit SET notes = NULL, outcome = NULL, "
+                    "reason = CASE WHEN reason IS NULL OR reason = %(ours)s "
+                    "THEN reason ELSE %(anonymised)s END, "
+                    "goodwill_reason = CASE WHEN goodwill THEN %(anonymised)s END "
+                    "WHERE id = ANY(%(ids)s)",
+                    ours=cancelled_reason,
+                    anonymised=ANONYMISED,
+                    ids=visits.ids,
+                )
+            )
+            self.env.execute_query(
+                SQL(
+                    "UPDATE rating_rating SET feedback = NULL "
+                    "WHERE res_model = 'cmr.care.visit' AND res_id = ANY(%s)",
+                    visits.ids,
+                )
+            )
+            photos.unlink()
+            self._delete_threads("cmr.care.visit", visits.ids, keep_records=True)
+            # The events of done visits stay in the employees' calendars,
+            # named after the service only.
+            for service, done in (
+                visits.filtered("calendar_event_id").grouped("service_id").items()
+            ):
+                done.calendar_event_id.with_context(no_mail_to_attendees=True).write(
+                    {"name": service.name}
+                )
+            visits.invalidate_recordset()
+            self.env["rating.rating"].invalidate_model(["feedback"])
+        # After the texts are gone: the reason says why they were cancelled.
+        open_visits = visits.filtered(lambda v: v.state in ("requested", "scheduled"))
+        if open_visits:
+            open_visits._set_state("cancelled", reason=cancelled_reason)
+            open_visits._sync_calendar()
+        plans = (
+            self.env["cmr.care.plan"]
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids), ("active", "=", True)])
+        )
+        if plans:
+            plans.write({"active": False, "last_error": False})
+        gifts = self.env["cmr.care.gift"].search([("partner_id", "in", partners.ids)])
+        proposed = gifts.filtered(lambda g: g.state == "draft")
+        if proposed:
+            proposed._set_state("cancelled")
+        if gifts:
+            self.env.flush_all()
+            self.env.execute_query(
+                SQL(
+                    "UPDATE cmr_care_gift SET note = NULL WHERE id = ANY(%s)", gifts.ids
+                )
+            )
+            self._delete_threads("cmr.care.gift", gifts.ids, keep_records=True)
+            gifts.invalidate_recordset(["note"])
+        # Greetings are append-only for everybody else: this is an exception.
+        greetings = self.env.execute_query(
+            SQL(
+                "DELETE FROM cmr_care_greeting WHERE partner_id = ANY(%s) RETURNING id",
+                partners.ids,
+            )
+        )
+        self.env["cmr.care.greeting"].invalidate_model()
+        self._log(
+            "care",
+            self.env._(
+                "%(cancelled)s open visits cancelled, %(plans)s plans stopped, "
+                "%(visits)s visits anonymised, %(gifts)s gifts kept without "
+                "notes, %(greetings)s greetings deleted.",
+                cancelled=len(open_visits),
+                plans=len(plans),
+                visits=len(visits),
+                gifts=len(gifts),
+                greetings=len(greetings),
+            ),
+            len(visits) + len(gifts) + len(greetings),
+        )
 
     def _delete_threads(self, model, ids, keep_records=False):
         """Messages, their tracking values and mails, and files of records."""

@@ -292,6 +292,12 @@ class CmrPrivacyExport(models.Model):
             ] + domain
         elif model_name == "mail.activity":
             domain = [("id", "=", 0)]
+        elif model_name == "cmr.care.gift":
+            # A proposal is staff's idea until confirmed.
+            domain = [("state", "=", "confirmed")] + domain
+        elif model_name == "cmr.care.greeting":
+            # A dropped greeting never reached the customer.
+            domain = [("state", "=", "sent")] + domain
         return domain
 
     @api.model
@@ -431,6 +437,25 @@ class CmrPrivacyExport(models.Model):
                 "decision_date",
             ],
             "cmr.suggestion.support": ["suggestion_id", "date"],
+            # Care: what the portal shows of a visit (never its notes, photos,
+            # cost, reason or who planned it), the gifts given (not their
+            # cost), the greetings sent and the recurring plans. What is left
+            # of an entitlement follows from the visits: the entitlements
+            # themselves are the tiers' and alliances' rules, not the
+            # customer's data.
+            "cmr.care.visit": [
+                "name",
+                "service_id",
+                "state",
+                "date_start",
+                "date_end",
+                "done_date",
+                "outcome",
+                "step_ids",
+            ],
+            "cmr.care.gift": ["product_id", "date"],
+            "cmr.care.greeting": ["occasion", "day"],
+            "cmr.care.plan": ["service_id", "interval", "next_date", "active"],
         }
 
     @api.model

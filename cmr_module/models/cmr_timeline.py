@@ -54,8 +54,7 @@ class CmrTimeline(models.AbstractModel):
         """``{source: (rank, method)}``: the sources merged on the timeline.
         The rank orders events of one moment and must be unique.
 
-        Slot kept for the care domain (R5, visits and gifts): it adds
-        ``"care": (100, "_source_care")`` here and its kinds in ``_kinds``.
+        The care programme (R5: visits and gifts given) comes last.
         """
         return {
             "sale": (10, "_source_sale"),
@@ -67,6 +66,7 @@ class CmrTimeline(models.AbstractModel):
             "complaint": (70, "_source_complaint"),
             "suggestion": (80, "_source_suggestion"),
             "message": (90, "_source_message"),
+            "care": (100, "_source_care"),
         }
 
     @api.model
@@ -100,6 +100,12 @@ class CmrTimeline(models.AbstractModel):
             ("suggestion_decision", self.env._("Suggestion Decided"), "suggestion"),
             ("message", self.env._("Message"), "message"),
             ("note", self.env._("Internal Note"), "message"),
+            ("care_request", self.env._("Care Visit Requested"), "care"),
+            ("care_scheduled", self.env._("Care Visit Scheduled"), "care"),
+            ("care_done", self.env._("Care Visit Done"), "care"),
+            ("care_cancelled", self.env._("Care Visit Cancelled"), "care"),
+            ("care_missed", self.env._("Care Visit Missed"), "care"),
+            ("care_gift", self.env._("Gift Given"), "care"),
         ]
 
     @api.model
@@ -368,8 +374,10 @@ class CmrTimeline(models.AbstractModel):
             "account.move": "/my/invoices/%s",
             "cmr.complaint": "/my/complaints/%s",
             "cmr.suggestion": "/my/suggestions/%s",
+            "cmr.care.visit": "/my/care/visits/%s",
         }
         pages = {
+            "cmr.care.gift": "/my/care",
             "cmr.charter.log": "/my/preferences",
             "cmr.tier.history": "/my/tier",
             "cmr.points.line": "/my/cards",
@@ -684,5 +692,77 @@ class CmrTimeline(models.AbstractModel):
                 internal=SQL(
                     "(COALESCE(m.is_internal, FALSE) OR COALESCE(st.internal, FALSE))"
                 ),
+            ),
+        )
+
+    @api.model
+    def _source_care(self, query):
+        """Care visits (requested, then scheduled, done, cancelled or
+        missed: the service and the employee, never the notes, the outcome
+        or the reason) and gifts given (the gift; its cost for staff only).
+        A visit's change of state is dated by its tracking, else by when it
+        was done or last written; a visit recorded after the fact (imported,
+        entered late) was requested no later than its slot."""
+        state_field = self.env["ir.model.fields"]._get("cmr.care.visit", "state")
+        return self._fetch(
+            query,
+            SQL(
+                """
+                SELECT LEAST(v.create_date, v.date_start, v.done_date) AS date,
+                       v.id * %(branches)s AS key,
+                       'care_request' AS kind,
+                       CASE v.origin WHEN 'portal' THEN 'portal'
+                                     WHEN 'plan' THEN 'system'
+                                     ELSE 'backend' END AS channel,
+                       %(who)s AS who, v.name AS title, %(service)s AS detail,
+                       NULL::numeric AS amount, NULL AS currency,
+                       'cmr.care.visit' AS res_model, v.id AS res_id,
+                       FALSE AS internal
+                  FROM cmr_care_visit v
+                  JOIN cmr_care_service s ON s.id = v.service_id
+                 WHERE v.partner_id = ANY(%(partners)s) AND %(company)s
+                 UNION ALL
+                SELECT CASE WHEN v.state = 'done'
+                            THEN COALESCE(v.done_date, %(tracked)s, v.write_date)
+                            ELSE COALESCE(%(tracked)s, v.write_date) END,
+                       v.id * %(branches)s + 1, 'care_' || v.state, 'backend',
+                       %(done_who)s, v.name, %(service)s,
+                       NULL::numeric, NULL, 'cmr.care.visit', v.id, FALSE
+                  FROM cmr_care_visit v
+                  JOIN cmr_care_service s ON s.id = v.service_id
+                 WHERE v.partner_id = ANY(%(partners)s) AND %(company)s
+                   AND v.state IN ('scheduled', 'done', 'cancelled', 'missed')
+                 UNION ALL
+                SELECT g.date::timestamp, g.id * %(branches)s + 2, 'care_gift',
+                       'backend', %(gift_who)s, %(gift)s, NULL,
+                       %(gift_value)s, %(gift_currency)s, 'cmr.care.gift', g.id,
+                       FALSE
+                  FROM cmr_care_gift g
+                  JOIN product_product pp ON pp.id = g.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN res_company co ON co.id = g.company_id
+                  JOIN res_currency cur ON cur.id = co.currency_id
+                 WHERE g.partner_id = ANY(%(partners)s) AND %(gift_company)s
+                   AND g.state = 'confirmed'
+                """,
+                branches=KEY_BRANCHES,
+                who=self._who(SQL("v.user_id")),
+                done_who=self._who(SQL("COALESCE(v.done_user_id, v.user_id)")),
+                gift_who=self._who(SQL("g.user_id")),
+                service=self._translated(query, SQL("s.name")),
+                gift=self._translated(query, SQL("pt.name")),
+                # What a gift cost is the company's business.
+                gift_value=SQL("NULL::numeric") if query.portal else SQL("g.value"),
+                gift_currency=SQL("NULL") if query.portal else SQL("cur.name"),
+                tracked=SQL(
+                    """(SELECT max(m.date) FROM mail_tracking_value tv
+                          JOIN mail_message m ON m.id = tv.mail_message_id
+                         WHERE m.model = 'cmr.care.visit' AND m.res_id = v.id
+                           AND tv.field_id = %s)""",
+                    state_field.id,
+                ),
+                partners=query.partner_ids,
+                company=self._company_filter(query, SQL("v.company_id")),
+                gift_company=self._company_filter(query, SQL("g.company_id")),
             ),
         )

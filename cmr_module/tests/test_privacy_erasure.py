@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models.cmr_care_entitlement import HOLDING_STATES
 from .common import CmrPortalCase
 from .timeline_common import CmrTimelineCase
 
@@ -153,6 +154,96 @@ class TestPrivacyErasure(CmrTimelineCase):
             erasure.log_ids[:1].write({"note": "nothing happened"})
         with self.assertRaises(UserError):
             erasure.log_ids[:1].unlink()
+
+    def _care_snapshot(self, visits, gifts):
+        visits.invalidate_recordset()
+        gifts.invalidate_recordset()
+        return (
+            visits.read(["state", "notes", "outcome", "reason", "cost", "done_date"]),
+            gifts.read(["state", "note", "value", "date"]),
+        )
+
+    def test_care_cancelled_anonymised_and_kept_for_kpis(self):
+        """Open visits cancelled (the unit goes back), plans stopped, the done
+        visit kept for the KPIs without notes, outcome, photos or rating
+        comment, the gift kept for the budget, greetings gone; twice the
+        same."""
+        Visit = self.env["cmr.care.visit"]
+        service = self.visit_done.service_id
+        held = Visit.create({"partner_id": self.customer.id, "service_id": service.id})
+        self.assertTrue(held.entitlement_id, "the request holds a unit")
+        holding = [
+            ("entitlement_id", "=", held.entitlement_id.id),
+            ("state", "in", HOLDING_STATES),
+        ]
+        units_used = Visit.search_count(holding)
+        plan = self.env["cmr.care.plan"].create(
+            {"partner_id": self.customer.id, "service_id": service.id}
+        )
+        photo = self.env["ir.attachment"].create(
+            {
+                "name": "meter.jpg",
+                "raw": b"photo of the gas meter",
+                "res_model": "cmr.care.visit",
+                "res_id": self.visit_done.id,
+            }
+        )
+        self.visit_done.photo_ids = photo
+        self.visit_done.sudo()._workflow_write({"cost": 45.0})
+        rating = self.env["rating.rating"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("cmr.care.visit"),
+                "res_id": self.visit_done.id,
+                "partner_id": self.customer.id,
+                "rating": 5,
+                "feedback": "Mr Wang's cat loved the engineer",
+                "consumed": True,
+            }
+        )
+        self.env["cmr.care.greeting"]._record(
+            [(self.customer.id, "birthday", False, self.visit_done.done_date.date())],
+            "sent",
+        )
+        before = self._trial_balance()
+        erasure = self._request_and_approve()
+        self.assertEqual(self._trial_balance(), before)
+        opened = self.visit_requested | self.visit_scheduled | held
+        self.assertEqual(set(opened.mapped("state")), {"cancelled"})
+        self.assertEqual(set(opened.mapped("reason")), {"Cancelled on erasure"})
+        # The cancelled request no longer counts against the quota.
+        self.assertEqual(Visit.search_count(holding), units_used - 1)
+        self.assertFalse(plan.active)
+        done = self.visit_done
+        self.assertEqual(done.state, "done")
+        self.assertEqual(done.partner_id, self.customer)
+        self.assertEqual(done.cost, 45.0)
+        self.assertTrue(done.on_time)
+        self.assertFalse(done.notes or done.outcome or done.photo_ids)
+        self.assertFalse(photo.exists())
+        self.assertEqual(self.visit_cancelled.reason, "anonymised")
+        self.assertTrue(rating.exists())
+        self.assertEqual(rating.rating, 5)
+        self.assertFalse(rating.feedback)
+        self.assertEqual(self.gift.state, "confirmed")
+        self.assertEqual(self.gift.value, 87.13)
+        self.assertFalse(self.gift.note)
+        self.assertEqual(self.gift_proposed.state, "cancelled")
+        self.assertFalse(
+            self.env["cmr.care.greeting"].search(
+                [("partner_id", "=", self.customer.id)]
+            )
+        )
+        self.assertIn("care", erasure.log_ids.mapped("action"))
+        # Li Na's care is untouched.
+        self.assertEqual(self.other_visit.notes, "Li Na care secret")
+        self.assertEqual(self.other_visit.state, "requested")
+        # A second run changes nothing.
+        visits = Visit.search([("partner_id", "=", self.customer.id)])
+        gifts = self.gift | self.gift_proposed
+        snapshot = self._care_snapshot(visits, gifts)
+        erasure.sudo()._erase_care(self.customer)
+        self.assertEqual(self._care_snapshot(visits, gifts), snapshot)
+        self.assertEqual(self._trial_balance(), before)
 
     def test_name_kept_where_the_law_requires_it(self):
         self.env.company.cmr_erasure_name_policy = "keep"

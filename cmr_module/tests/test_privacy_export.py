@@ -3,7 +3,7 @@ import io
 import json
 import zipfile
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -50,6 +50,17 @@ class TestPrivacyExport(CmrTimelineCase):
                 "state": "sent",
             }
         )
+        Greeting = cls.env["cmr.care.greeting"]
+        today = fields.Date.today()
+        cls.greeting = Greeting._record(
+            [(cls.customer.id, "birthday", False, today)], "sent"
+        )
+        Greeting._record(
+            [(cls.customer.id, "important_date", False, today)],
+            "dropped",
+            "SECRET-GREETING-DROPPED",
+        )
+        Greeting._record([(cls.other.id, "birthday", False, today)], "sent")
         cls.cron = cls.env.ref("cmr_module.ir_cron_cmr_privacy_export")
 
     def _export(self, partner=None):
@@ -79,6 +90,9 @@ class TestPrivacyExport(CmrTimelineCase):
             "cmr.points.line",
             "cmr.complaint",
             "cmr.suggestion",
+            "cmr.care.visit",
+            "cmr.care.gift",
+            "cmr.care.greeting",
             "timeline",
         ):
             self.assertIn(section, data)
@@ -99,6 +113,40 @@ class TestPrivacyExport(CmrTimelineCase):
         self.assertIn(self.order.name, everything)
         self.assertIn("Thank you for the album", everything)
         self.assertNotIn("root_cause", data["cmr.complaint"][0])
+        # Care: the visits, the gift given and the greeting sent, with only
+        # what the customer sees; nothing of Li Na's.
+        visits = {row["id"]: row for row in data["cmr.care.visit"]}
+        self.assertIn(self.visit_done.id, visits)
+        self.assertIn(self.visit_cancelled.id, visits)
+        self.assertNotIn(self.other_visit.id, visits)
+        self.assertNotIn(self.other_visit.name, everything)
+        done = visits[self.visit_done.id]
+        self.assertEqual(done["service_id"], self.visit_done.service_id.name)
+        self.assertEqual(done["outcome"], "Completed")
+        for row in visits.values():
+            self.assertFalse(
+                {"notes", "cost", "photo_ids", "reason", "user_id"} & set(row)
+            )
+        self.assertEqual([row["id"] for row in data["cmr.care.gift"]], [self.gift.id])
+        self.assertEqual(set(data["cmr.care.gift"][0]), {"id", "product_id", "date"})
+        self.assertEqual(
+            [row["id"] for row in data["cmr.care.greeting"]], [self.greeting.id]
+        )
+        for secret in (
+            "Gate code",
+            "Detector battery",
+            "Away on holiday",
+            "Bought at a discount",
+            "SECRET-GREETING-DROPPED",
+            "87.13",
+        ):
+            self.assertNotIn(secret, everything)
+        care = [
+            row
+            for row in data["timeline"]
+            if "Commemorative stamp set" in row["summary"]
+        ]
+        self.assertEqual(len(care), 1)
         # Odoo's models without an explicit list: name, date and reference.
         self.assertEqual(
             set(data["account.move.line"][0]), {"id", "name", "date", "reference"}

@@ -31,6 +31,11 @@ class TestTimelineEngine(CmrTimelineCase):
             "suggestion_decision",
             "message",
             "note",
+            "care_request",
+            "care_scheduled",
+            "care_done",
+            "care_cancelled",
+            "care_gift",
         ):
             self.assertIn(kind, kinds)
         for event in events:
@@ -40,6 +45,44 @@ class TestTimelineEngine(CmrTimelineCase):
         self.assertEqual(order["url"], f"/odoo/sale.order/{self.order.id}")
         self.assertEqual(order["portal_url"], f"/my/orders/{self.order.id}")
         self.assertIn(self.order.name, order["summary"])
+        done = next(e for e in events if e["kind"] == "care_done")
+        self.assertEqual(done["res_id"], self.visit_done.id)
+        self.assertEqual(done["who"], self.care_agent.name)
+        self.assertIn(self.visit_done.service_id.name, done["summary"])
+        self.assertEqual(done["date"], self.visit_done.done_date)
+        self.assertEqual(done["portal_url"], f"/my/care/visits/{self.visit_done.id}")
+        requested = next(
+            e
+            for e in events
+            if e["kind"] == "care_request" and e["res_id"] == self.visit_done.id
+        )
+        self.assertLessEqual(requested["date"], self.visit_done.date_start)
+        gifts = [e for e in events if e["kind"] == "care_gift"]
+        self.assertEqual([e["res_id"] for e in gifts], [self.gift.id])
+        self.assertIn("87.13", gifts[0]["summary"])
+        self.assertEqual(gifts[0]["portal_url"], "/my/care")
+
+    def test_care_events_keep_internal_fields_internal(self):
+        """No care notes, outcome or cancellation reason on the timeline, no
+        proposed gift, and no gift's cost on the customer's side."""
+        staff = " ".join(e["summary"] for e in self.all_events(user=self.manager))
+        customer = self.all_events(user=self.portal_user)
+        text = " ".join(e["summary"] for e in customer)
+        for secret in (
+            "Gate code",
+            "Detector battery",
+            "Away on holiday",
+            "Li Na care",
+        ):
+            self.assertNotIn(secret, staff)
+            self.assertNotIn(secret, text)
+        self.assertNotIn("Bought at a discount", staff)
+        self.assertNotIn("87.13", text)
+        self.assertIn(self.visit_cancelled.name, text)
+        gifts = [e for e in customer if e["kind"] == "care_gift"]
+        self.assertEqual(len(gifts), 1)
+        self.assertIsNone(gifts[0]["amount"])
+        self.assertNotIn(self.gift_proposed.id, [e["res_id"] for e in gifts])
 
     def test_newest_first_and_paging_without_gaps(self):
         """Many events on one moment: pages of 7 give every event once."""
@@ -94,6 +137,11 @@ class TestTimelineEngine(CmrTimelineCase):
         text = " ".join(event["summary"] for event in events)
         self.assertNotIn("margin on albums", text)
         self.assertIn("Thank you for the album", text)
+        self.assertIn("care_done", kinds)
+        self.assertIn("care_gift", kinds)
+        self.assertNotIn("Detector battery", text)
+        self.assertNotIn("Gate code", text)
+        self.assertNotIn("87.13", text)
 
     def test_portal_user_reads_only_own_timeline_without_internal(self):
         events = self.all_events(user=self.portal_user)

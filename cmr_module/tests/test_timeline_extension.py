@@ -1,6 +1,6 @@
-"""Another addon adds a source to the timeline (as the care domain will add
-visits and gifts): a ``_source_*`` method, its entry in ``_sources`` and its
-kinds in ``_kinds``."""
+"""Another addon adds a source to the timeline (as the care domain adds
+visits and gifts): a ``_source_*`` method, its entry in ``_sources`` (with a
+rank of its own: care has 100) and its kinds in ``_kinds``."""
 
 from odoo import models
 from odoo.tests import tagged
@@ -15,7 +15,7 @@ class TimelineWithVisits(models.AbstractModel):
     _inherit = "cmr.timeline"
 
     def _sources(self):
-        return dict(super()._sources(), visit=(100, "_source_visit"))
+        return dict(super()._sources(), visit=(110, "_source_visit"))
 
     def _kinds(self):
         return [*super()._kinds(), ("visit", "Visit", "visit")]

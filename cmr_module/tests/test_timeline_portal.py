@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -49,6 +51,33 @@ class TestTimelinePortal(CmrPortalCase):
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+        # A's care: a visit done a month ago (internal notes) and a gift
+        # (its cost is internal), older than the 45 news above.
+        ref = cls.env.ref
+        cls.care_visit = (
+            cls.env["cmr.care.visit"]
+            .with_context(cmr_care_allocated=True)
+            .create(
+                {
+                    "partner_id": cls.partner_a.id,
+                    "service_id": ref(
+                        "cmr_module.cmr_care_service_safety_inspection"
+                    ).id,
+                    "notes": "A keeps the key under the mat",
+                    "outcome": "issue",
+                }
+            )
+        )
+        cls.care_visit._set_state("done", done_date=now - timedelta(days=30))
+        gift = cls.env["cmr.care.gift"].create(
+            {
+                "partner_id": cls.partner_a.id,
+                "product_id": ref("cmr_module.cmr_product_gift_stamps").id,
+            }
+        )
+        gift._set_state(
+            "confirmed", value=77.25, date=fields.Date.today() - timedelta(days=30)
+        )
 
     def test_paged_own_events_without_internal_ones(self):
         self.login_a()
@@ -74,6 +103,21 @@ class TestTimelinePortal(CmrPortalCase):
         self.assertIn("does not exist", response.text)
         response = self.url_open("/my/timeline?after=" + "9" * 5000)
         self.assertEqual(response.status_code, 200)
+
+    def test_care_events_without_internal_fields(self):
+        self.login_a()
+        page = self.url_open("/my/timeline?kind=care_done").text
+        self.assertEqual(page.count("o_cmr_timeline_event"), 1)
+        self.assertIn(self.care_visit.name, page)
+        self.assertIn(f"/my/care/visits/{self.care_visit.id}", page)
+        self.assertNotIn("key under the mat", page)
+        page = self.url_open("/my/timeline?kind=care_gift").text
+        self.assertEqual(page.count("o_cmr_timeline_event"), 1)
+        self.assertIn("Commemorative stamp set", page)
+        self.assertNotIn("77.25", page)
+        self.login_b()
+        page = self.url_open("/my/timeline?kind=care_done").text
+        self.assertNotIn(self.care_visit.name, page)
 
     def test_other_customer_sees_only_theirs(self):
         self.login_b()

@@ -105,6 +105,53 @@ class CmrTimelineCase(TransactionCase):
                 "state": "sent",
             }
         )
+        cls._care_fixture()
+
+    @classmethod
+    def _care_fixture(cls):
+        """Wang Ming's care: the demo's done visit (its notes say "Detector
+        battery replaced."), a visit requested, one scheduled, one cancelled
+        (internal notes on each), a gift given (its cost is internal) and a
+        gift only proposed; Li Na's own visit."""
+        ref = cls.env.ref
+        Visit = cls.env["cmr.care.visit"].with_context(cmr_care_allocated=True)
+        service = ref("cmr_module.cmr_care_service_safety_inspection")
+        cls.care_agent = ref("cmr_module.cmr_user_care_zhou")
+        cls.visit_done = ref("cmr_module.cmr_care_visit_wang_ming_done")
+        values = {
+            "partner_id": cls.customer.id,
+            "service_id": service.id,
+            # Assigned to the agent of the tests: they read them.
+            "user_id": cls.agent.id,
+            "notes": "Gate code 4711, dog in the yard",
+        }
+        cls.visit_requested, cls.visit_scheduled, cls.visit_cancelled = Visit.create(
+            [values, values, values]
+        )
+        cls.visit_scheduled._set_state("scheduled")
+        cls.visit_cancelled._set_state("cancelled", reason="Away on holiday")
+        cls.other_visit = Visit.create(
+            {
+                "partner_id": cls.other.id,
+                "service_id": service.id,
+                "notes": "Li Na care secret",
+            }
+        )
+        Gift = cls.env["cmr.care.gift"]
+        cls.gift = Gift.create(
+            {
+                "partner_id": cls.customer.id,
+                "product_id": ref("cmr_module.cmr_product_gift_stamps").id,
+                "note": "Bought at a discount",
+            }
+        )
+        cls.gift._set_state("confirmed", value=87.13, date=fields.Date.today())
+        cls.gift_proposed = Gift.create(
+            {
+                "partner_id": cls.customer.id,
+                "product_id": ref("cmr_module.cmr_product_gift_crystal").id,
+            }
+        )
 
     def all_events(self, partner=None, user=None, page_size=50, **filters):
         """Every event of the customer, page after page."""
