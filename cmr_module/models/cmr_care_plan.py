@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 # Visits are generated this many days ahead of their date.
 GENERATE_AHEAD_DAYS = 30
@@ -69,6 +69,38 @@ class CmrCarePlan(models.Model):
             raise ValidationError(self.env._("A plan repeats every month at least."))
 
     @api.model
+    @api.model
+    def action_generate_now(self):
+        """Generate the visits due now (managers), in the background: on a
+        big base it runs for a while."""
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only CMR managers generate the visits."))
+        job = self.env["cmr.job"]._enqueue(
+            self.env._("Generate the planned care visits"),
+            self.browse(),
+            "_job_generate_visits",
+        )
+        return job._action_open()
+
+    @api.model
+    def _job_generate_visits(self, job, batch_size=5000):
+        """The queued work of *Generate Visits Now*: one batch per step, as
+        the scheduled action does it."""
+        if not self.env.user.has_group("cmr_module.group_cmr_manager"):
+            raise AccessError(self.env._("Only CMR managers generate the visits."))
+        plans = self.sudo().with_company(self.env.company)
+        created = plans._cron_generate_visits(batch_size=batch_size)
+        horizon = fields.Date.context_today(self) + timedelta(days=GENERATE_AHEAD_DAYS)
+        remaining = plans.search_count(
+            [("active", "=", True), ("next_date", "<=", horizon)]
+        )
+        done = job.done_count + created
+        job._set_progress(done, done + remaining)
+        if remaining:
+            return False
+        job._add_note(self.env._("%(count)s visits generated.", count=done))
+        return True
+
     def _cron_generate_visits(self, batch_size=5000, today=None):
         """Generate the visits due within ``GENERATE_AHEAD_DAYS`` days, in
         batches: one entitlement query per batch and slot day, one
