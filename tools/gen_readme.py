@@ -44,6 +44,9 @@ SCREENSHOTS = [
     ("portal-preferences.zh_CN.png", "The customer edits their charter in the portal"),
     ("portal-tier.zh_CN.png", "My tier, in the portal"),
     ("merchant-counter.zh_CN.png", "The merchant's counter"),
+    ("portal-care.zh_CN.png", "What my tier and cards entitle me to, in the portal"),
+    ("portal-timeline.zh_CN.png", "My whole story with the company, in the portal"),
+    ("suggestions.en_US.png", "Customers' suggestions under review"),
 ]
 SCREENSHOT_DIR = "static/description/screenshots"
 TOC = """**Table of contents**

@@ -72,12 +72,27 @@ SCREENS = [
         {"action": "cmr_module.cmr_complaint_dashboard_action"},
     ),
     ("alliance-cards", "admin", {"action": "cmr_module.cmr_membership_action"}),
+    (
+        "care-visits",
+        "admin",
+        {"action": "cmr_module.cmr_care_visit_action", "view_type": "kanban"},
+    ),
+    (
+        "suggestions",
+        "admin",
+        {"action": "cmr_module.cmr_suggestion_action", "view_type": "kanban"},
+    ),
+    ("erasure-requests", "admin", {"action": "cmr_module.cmr_privacy_erasure_action"}),
     ("merchant-counter", "merchant.carwash", "/my/merchant"),
     ("portal-home", "portal.wechat", "/my"),
     ("portal-preferences", "portal.wechat", "/my/preferences"),
     ("portal-tier", "portal.wechat", "/my/tier"),
     ("portal-cards", "portal.wechat", "/my/cards"),
     ("portal-complaints", "portal.wechat", "/my/complaints"),
+    ("portal-care", "portal.wechat", "/my/care"),
+    ("portal-timeline", "portal.wechat", "/my/timeline"),
+    ("portal-suggestions", "portal.wechat", "/my/suggestions"),
+    ("portal-privacy", "portal.wechat", "/my/privacy"),
 ]
 LANGS = ("en_US", "zh_CN")
 # Demo passwords are the logins.
