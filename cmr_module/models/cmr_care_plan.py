@@ -69,7 +69,6 @@ class CmrCarePlan(models.Model):
             raise ValidationError(self.env._("A plan repeats every month at least."))
 
     @api.model
-    @api.model
     def action_generate_now(self):
         """Generate the visits due now (managers), in the background: on a
         big base it runs for a while."""
@@ -101,6 +100,7 @@ class CmrCarePlan(models.Model):
         job._add_note(self.env._("%(count)s visits generated.", count=done))
         return True
 
+    @api.model
     def _cron_generate_visits(self, batch_size=5000, today=None):
         """Generate the visits due within ``GENERATE_AHEAD_DAYS`` days, in
         batches: one entitlement query per batch and slot day, one
