@@ -200,7 +200,9 @@ class TestTimelineEngine(CmrTimelineCase):
         count_page()
         many, shown_many = count_page()
         self.assertEqual((shown, shown_many), (40, 40))
-        self.assertEqual(many, few)
+        # The page of 20 times more events costs no more queries (fewer when
+        # it holds fewer models: one access check per model on the page).
+        self.assertLessEqual(many, few)
         # One statement per source, one access check per model on the page,
         # at most one access check per source's model on the page, plus a
         # constant few (the partner and its contacts, companies, channels).
