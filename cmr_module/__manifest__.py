@@ -62,6 +62,17 @@
         "report/cmr_complaint_report_views.xml",
         "views/cmr_complaint_portal_templates.xml",
         "views/cmr_complaint_menus.xml",
+        # Mining center (R7)
+        "security/cmr_mining_security.xml",
+        "security/ir.model.access-mining.csv",
+        "data/cmr_mining_data.xml",
+        "views/cmr_mining_activity_views.xml",
+        "views/cmr_mining_event_views.xml",
+        "views/cmr_mining_churn_views.xml",
+        "views/res_partner_mining_views.xml",
+        "report/cmr_mining_report_views.xml",
+        "views/cmr_mining_dashboard_views.xml",
+        "views/cmr_mining_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",

@@ -43,3 +43,11 @@ from . import cmr_complaint_authority
 from . import cmr_complaint_compensation
 from . import crm_team
 from . import sale_order
+from . import cmr_mining_policy
+from . import cmr_mining_customer_category
+from . import cmr_mining_activity
+from . import cmr_mining_event
+from . import cmr_mining_churn_reason
+from . import cmr_mining_churn_record
+from . import cmr_mining_engine
+from . import res_partner_mining

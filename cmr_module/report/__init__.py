@@ -1,1 +1,3 @@
 from . import cmr_complaint_report
+from . import cmr_mining_churn_report
+from . import cmr_mining_pareto_report

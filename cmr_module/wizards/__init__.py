@@ -1,3 +1,4 @@
 from . import cmr_tier_change_wizard
 from . import cmr_settlement_wizard
 from . import cmr_points_adjust_wizard
+from . import cmr_mining_churn_reason_wizard
