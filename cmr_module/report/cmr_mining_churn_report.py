@@ -16,6 +16,24 @@ class CmrMiningChurnReport(models.Model):
     _auto = False
     _rec_name = "partner_id"
     _order = "date desc"
+    _depends = {
+        "cmr.mining.event": [
+            "partner_id",
+            "company_id",
+            "category_id",
+            "tier_id",
+            "event",
+            "date",
+            "last_purchase_date",
+        ],
+        "cmr.mining.churn.record": [
+            "partner_id",
+            "company_id",
+            "reason_id",
+            "factor_type",
+            "date",
+        ],
+    }
 
     event_id = fields.Many2one(
         "cmr.mining.event", string="Activity Event", readonly=True

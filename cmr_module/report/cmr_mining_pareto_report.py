@@ -17,6 +17,18 @@ class CmrMiningParetoReport(models.Model):
     _auto = False
     _rec_name = "partner_id"
     _order = "revenue desc"
+    _depends = {
+        "cmr.mining.activity": [
+            "partner_id",
+            "company_id",
+            "category_id",
+            "tier_id",
+            "state",
+            "revenue",
+            "margin",
+            "clv",
+        ],
+    }
 
     activity_id = fields.Many2one(
         "cmr.mining.activity", string="Activity Row", readonly=True
