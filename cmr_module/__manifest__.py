@@ -7,7 +7,7 @@
     "website": "https://github.com/cmr-module/cmr_module",
     "author": "cmr_module authors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "account", "portal", "mail", "resource", "rating"],
+    "depends": ["sale_management", "account", "portal", "mail", "resource", "rating", "calendar"],
     # One block per domain, the base (charter and contact gate) first; each
     # domain lists its files in the same order: security, data, wizards
     # (before the views whose buttons open them), views, portal templates,
@@ -73,6 +73,14 @@
         "report/cmr_mining_report_views.xml",
         "views/cmr_mining_dashboard_views.xml",
         "views/cmr_mining_menus.xml",
+        # Key-account teams (R8)
+        "security/cmr_keyaccount_security.xml",
+        "security/ir.model.access-keyaccount.csv",
+        "data/cmr_keyaccount_data.xml",
+        "views/cmr_keyaccount_views.xml",
+        "views/res_partner_keyaccount_views.xml",
+        "views/cmr_keyaccount_portal_templates.xml",
+        "views/cmr_keyaccount_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",

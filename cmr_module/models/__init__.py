@@ -51,3 +51,8 @@ from . import cmr_mining_churn_reason
 from . import cmr_mining_churn_record
 from . import cmr_mining_engine
 from . import res_partner_mining
+from . import cmr_keyaccount_role
+from . import cmr_keyaccount_member
+from . import cmr_keyaccount_review
+from . import cmr_keyaccount_complaint
+from . import res_partner_keyaccount
