@@ -88,6 +88,8 @@
         "demo/cmr_tier_demo.xml",
         "demo/cmr_alliance_demo.xml",
         "demo/cmr_complaint_demo.xml",
+        "demo/cmr_mining_demo.xml",
+        "demo/cmr_keyaccount_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

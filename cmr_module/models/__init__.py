@@ -56,3 +56,5 @@ from . import cmr_keyaccount_member
 from . import cmr_keyaccount_review
 from . import cmr_keyaccount_complaint
 from . import res_partner_keyaccount
+from . import cmr_mining_demo
+from . import cmr_keyaccount_demo
