@@ -63,9 +63,8 @@ class CmrMiningActivity(models.Model):
     )
     gap_days = fields.Integer(
         string="Days Since Last Purchase",
-        readonly=True,
-        aggregator="avg",
-        help="As of the last run.",
+        compute="_compute_gap_days",
+        help="As of today.",
     )
     churn_days = fields.Integer(
         string="Churned after (days)",
@@ -88,7 +87,12 @@ class CmrMiningActivity(models.Model):
         readonly=True,
         help="The day the customer crossed into the state.",
     )
-    run_date = fields.Date(string="Evaluated On", readonly=True)
+    run_date = fields.Date(
+        string="Changed On",
+        readonly=True,
+        help="The day of the daily run that last changed this row (a run "
+        "writes only the customers whose activity changed).",
+    )
     # Lifetime value (its own scheduled action)
     revenue = fields.Monetary(
         string="Revenue in Window",
@@ -136,7 +140,11 @@ class CmrMiningActivity(models.Model):
         "((1 + yearly rate)^(1/12) - 1) and H the horizon in months. "
         "0 for a churned customer.",
     )
-    clv_date = fields.Date(string="Value Estimated On", readonly=True)
+    clv_date = fields.Date(
+        string="Value Changed On",
+        readonly=True,
+        help="The day of the lifetime value run that last changed the value.",
+    )
     customer_count = fields.Integer(
         string="Customers", default=1, readonly=True, aggregator="sum"
     )
@@ -148,6 +156,17 @@ class CmrMiningActivity(models.Model):
             "A customer has one activity row per company.",
         ),
     ]
+
+    @api.depends("last_purchase_date")
+    @api.depends_context("cmr_mining_today")
+    def _compute_gap_days(self):
+        today = self.env.context.get("cmr_mining_today") or fields.Date.context_today(
+            self
+        )
+        for row in self:
+            row.gap_days = (
+                (today - row.last_purchase_date).days if row.last_purchase_date else 0
+            )
 
     def init(self):
         # Every daily run rewrites the gap of most customers.

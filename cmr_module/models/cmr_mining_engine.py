@@ -120,20 +120,26 @@ UPDATE cmr_mining_activity a
    SET category_id = s.category_id, tier_id = s.tier_id,
        first_purchase_date = s.first_day, last_purchase_date = s.last_day,
        purchase_count = s.n, usual_interval = s.usual_interval,
-       gap_days = s.gap_days, churn_days = s.churn_days, state = s.new_state,
+       churn_days = s.churn_days, state = s.new_state,
        state_date = s.new_state_date, run_date = %(today)s,
        write_uid = %(uid)s, write_date = %(now)s
   FROM cmr_mining_state s
  WHERE a.id = s.activity_id
+   -- Only what changed: most customers' day is like yesterday.
+   AND (a.category_id, a.tier_id, a.first_purchase_date, a.last_purchase_date,
+        a.purchase_count, a.usual_interval, a.churn_days, a.state, a.state_date)
+       IS DISTINCT FROM
+       (s.category_id, s.tier_id, s.first_day, s.last_day, s.n::int,
+        s.usual_interval, s.churn_days, s.new_state, s.new_state_date)
 """
 INSERT_QUERY = """
 INSERT INTO cmr_mining_activity (
     partner_id, company_id, category_id, tier_id, first_purchase_date,
-    last_purchase_date, purchase_count, usual_interval, gap_days, churn_days,
+    last_purchase_date, purchase_count, usual_interval, churn_days,
     state, state_date, run_date, customer_count,
     create_uid, create_date, write_uid, write_date)
 SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.first_day,
-       s.last_day, s.n, s.usual_interval, s.gap_days, s.churn_days,
+       s.last_day, s.n, s.usual_interval, s.churn_days,
        s.new_state, s.new_state_date, %(today)s, 1,
        %(uid)s, %(now)s, %(uid)s, %(now)s
   FROM cmr_mining_state s
@@ -209,20 +215,28 @@ v AS (
      WHERE a.company_id = %(company_id)s
 )
 UPDATE cmr_mining_activity a
-   SET revenue = v.revenue, margin = v.margin,
-       margin_month = ROUND(v.m::numeric, 2),
-       churn_rate = ROUND((v.r * 100)::numeric, 3),
-       expected_lifetime = ROUND((CASE WHEN v.s >= 1 THEN %(horizon)s
-                                       ELSE v.s * (1 - power(v.s, %(horizon)s))
-                                            / (1 - v.s) END)::numeric, 1),
-       clv = ROUND((CASE WHEN v.state = 'churned' THEN 0
-                         WHEN v.q >= 1 THEN v.m * %(horizon)s
-                         ELSE v.m * v.q * (1 - power(v.q, %(horizon)s)) / (1 - v.q)
-                    END)::numeric, 2),
-       clv_date = %(today)s,
+   SET revenue = x.revenue, margin = x.margin, margin_month = x.margin_month,
+       churn_rate = x.churn_rate, expected_lifetime = x.expected_lifetime,
+       clv = x.clv, clv_date = %(today)s,
        write_uid = %(uid)s, write_date = %(now)s
-  FROM v
- WHERE a.id = v.id
+  FROM (SELECT v.id, v.revenue, v.margin,
+               ROUND(v.m::numeric, 2) AS margin_month,
+               ROUND((v.r * 100)::numeric, 3) AS churn_rate,
+               ROUND((CASE WHEN v.s >= 1 THEN %(horizon)s
+                           ELSE v.s * (1 - power(v.s, %(horizon)s))
+                                / (1 - v.s) END)::numeric, 1) AS expected_lifetime,
+               ROUND((CASE WHEN v.state = 'churned' THEN 0
+                           WHEN v.q >= 1 THEN v.m * %(horizon)s
+                           ELSE v.m * v.q * (1 - power(v.q, %(horizon)s)) / (1 - v.q)
+                      END)::numeric, 2) AS clv
+          FROM v) x
+ WHERE a.id = x.id
+   -- Only the values that changed.
+   AND (a.revenue, a.margin, a.margin_month, a.churn_rate,
+        a.expected_lifetime, a.clv)
+       IS DISTINCT FROM
+       (x.revenue, x.margin, x.margin_month, x.churn_rate::float8,
+        x.expected_lifetime::float8, x.clv)
 """
 
 
@@ -302,7 +316,9 @@ class CmrMiningEngine(models.AbstractModel):
             env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         purchases = SQL(" UNION ALL ").join(self._purchase_sources(params))
         env.execute_query(SQL(NEW_QUERY, purchases=purchases, **params))
+        env.execute_query(SQL("ANALYZE cmr_mining_new"))
         env.execute_query(SQL(STATE_QUERY, **params))
+        env.execute_query(SQL("ANALYZE cmr_mining_state"))
         env.execute_query(SQL(EVENT_QUERY, **params))
         env.execute_query(SQL(UPDATE_QUERY, **params))
         env.execute_query(SQL(INSERT_QUERY, **params))

@@ -90,6 +90,8 @@ class TestMiningChurn(CmrMiningCase):
         self.assertEqual(self.env["cmr.mining.event"].search_count([]), count)
 
     def test_batches_give_the_same_result_as_one_run(self):
+        self.env.cr.execute("DELETE FROM cmr_mining_event")
+        self.env.cr.execute("DELETE FROM cmr_mining_activity")
         self._run(batch_size=2)
         by_batches = {
             a.partner_id: (a.state, a.state_date, a.usual_interval)
