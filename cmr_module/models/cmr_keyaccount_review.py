@@ -81,6 +81,7 @@ class CmrKeyaccountReview(models.Model):
         help="The customer reads the minutes and decisions in the portal.",
     )
     held_on_time = fields.Boolean(
+        string="Held Within 14 Days",
         compute="_compute_held_on_time",
         store=True,
         help="Held within 14 days of the planned date.",
@@ -249,6 +250,7 @@ class CmrKeyaccountReview(models.Model):
             [("partner_id", "=", partner.id)], limit=3
         )
         if partner.cmr_tier_id:
+            score = "%.1f" % partner.cmr_score
             trend = " → ".join(
                 f"{m.to_tier_id.name} ({m.score:.1f})" for m in reversed(moves)
             )
@@ -256,7 +258,7 @@ class CmrKeyaccountReview(models.Model):
                 env._(
                     "Tier and score: %(tier)s, score %(score)s; last moves: %(trend)s",
                     tier=partner.cmr_tier_id.name,
-                    score=f"{partner.cmr_score:.1f}",
+                    score=score,
                     trend=trend or "-",
                 )
             )
@@ -267,6 +269,7 @@ class CmrKeyaccountReview(models.Model):
         activity = partner.cmr_activity_id
         if activity:
             states = dict(activity._fields["state"]._description_selection(env))
+            value = "{:,.2f}".format(activity.clv)
             items.append(
                 env._(
                     "Churn risk: %(state)s; last purchase %(date)s, usually every "
@@ -274,7 +277,7 @@ class CmrKeyaccountReview(models.Model):
                     state=states.get(activity.state),
                     date=format_date(env, activity.last_purchase_date),
                     interval=activity.usual_interval or "-",
-                    clv=f"{activity.clv:,.2f}",
+                    clv=value,
                 )
             )
         items.extend(self._agenda_extra_items(partner))
@@ -336,6 +339,9 @@ class CmrKeyaccountReview(models.Model):
             )
             subject = self.env._("Invitation: %(name)s on %(moment)s",
                                  name=review.name, moment=moment)
+            team = ", ".join(
+                f"{m.user_id.name} ({m.role_id.name})" for m in review.member_ids
+            )
             body = Markup("<p>%s</p><p>%s</p>%s") % (
                 self.env._(
                     "We would like to meet you for our %(name)s on %(moment)s at %(place)s.",
@@ -343,9 +349,7 @@ class CmrKeyaccountReview(models.Model):
                     moment=moment,
                     place=review.location or "-",
                 ),
-                self.env._("Your team: %s", ", ".join(
-                    f"{m.user_id.name} ({m.role_id.name})" for m in review.member_ids
-                )),
+                self.env._("Your team: %s", team),
                 review.agenda or "",
             )
             sent = contacts._send_on_preferred_channel(

@@ -37,7 +37,9 @@ class ResPartner(models.Model):
         "formula and its figures).",
     )
     cmr_clv_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_cmr_activity"
+        "res.currency",
+        string="Lifetime Value Currency",
+        compute="_compute_cmr_activity",
     )
     cmr_churn_reason_count = fields.Integer(
         string="Churn Reasons",
