@@ -7,7 +7,15 @@
     "website": "https://github.com/cmr-module/cmr_module",
     "author": "cmr_module authors",
     "license": "LGPL-3",
-    "depends": ["sale_management", "account", "portal", "mail", "resource", "rating", "calendar"],
+    "depends": [
+        "sale_management",
+        "account",
+        "portal",
+        "mail",
+        "resource",
+        "rating",
+        "calendar",
+    ],
     # One block per domain, the base (charter and contact gate) first; each
     # domain lists its files in the same order: security, data, wizards
     # (before the views whose buttons open them), views, portal templates,

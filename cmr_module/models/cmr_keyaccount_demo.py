@@ -32,21 +32,23 @@ class CmrKeyaccountDemo(models.AbstractModel):
                 ),
                 Markup(
                     "<ul><li>Night deliveries from next month.</li>"
-                    "<li>A pressure logger on the line, read remotely by IT support.</li></ul>"
+                    "<li>A pressure logger on the line, read remotely by IT "
+                    "support.</li></ul>"
                 ),
                 True,
             ),
             (
                 Markup("<p>Volumes down 20 %: a new furnace line is delayed.</p>"),
-                Markup("<ul><li>Offer a flexible volume clause for the next contract.</li></ul>"),
+                Markup(
+                    "<ul><li>Offer a flexible volume clause for the next "
+                    "contract.</li></ul>"
+                ),
                 False,
             ),
         ]
         for months, (minutes, decisions, shared) in zip((6, 3), texts, strict=True):
             start = huadong._cmr_first_slot(now - relativedelta(months=months), 1.0)
-            review = Review.create(
-                {"partner_id": huadong.id, "planned_date": start}
-            )
+            review = Review.create({"partner_id": huadong.id, "planned_date": start})
             review.write(
                 {
                     "state": "held",

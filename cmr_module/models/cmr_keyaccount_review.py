@@ -151,7 +151,8 @@ class CmrKeyaccountReview(models.Model):
             if not review.partner_id.sudo().cmr_key_account:
                 raise ValidationError(
                     self.env._(
-                        "%(customer)s is not a key account: flag it and give it a team first.",
+                        "%(customer)s is not a key account: flag it and give it "
+                        "a team first.",
                         customer=review.partner_id.display_name,
                     )
                 )
@@ -188,7 +189,9 @@ class CmrKeyaccountReview(models.Model):
     # ------------------------------------------------------------------
     def action_mark_held(self):
         self.ensure_one()
-        self.write({"state": "held", "held_date": self.held_date or fields.Datetime.now()})
+        self.write(
+            {"state": "held", "held_date": self.held_date or fields.Datetime.now()}
+        )
         return True
 
     def action_cancel(self):
@@ -246,8 +249,10 @@ class CmrKeyaccountReview(models.Model):
         partner = partner.sudo()
         env = self.env
         items = []
-        moves = env["cmr.tier.history"].sudo().search(
-            [("partner_id", "=", partner.id)], limit=3
+        moves = (
+            env["cmr.tier.history"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], limit=3)
         )
         if partner.cmr_tier_id:
             score = "%.1f" % partner.cmr_score
@@ -262,14 +267,21 @@ class CmrKeyaccountReview(models.Model):
                     trend=trend or "-",
                 )
             )
-        open_complaints = env["cmr.complaint"].sudo().search_count(
-            [("commercial_partner_id", "=", partner.id), ("state", "in", OPEN_STATES)]
+        open_complaints = (
+            env["cmr.complaint"]
+            .sudo()
+            .search_count(
+                [
+                    ("commercial_partner_id", "=", partner.id),
+                    ("state", "in", OPEN_STATES),
+                ]
+            )
         )
         items.append(env._("Open complaints: %s", open_complaints))
         activity = partner.cmr_activity_id
         if activity:
             states = dict(activity._fields["state"]._description_selection(env))
-            value = "{:,.2f}".format(activity.clv)
+            value = f"{activity.clv:,.2f}"
             items.append(
                 env._(
                     "Churn risk: %(state)s; last purchase %(date)s, usually every "
@@ -323,8 +335,8 @@ class CmrKeyaccountReview(models.Model):
                 creates.append(vals)
                 reviews |= review
         for review, event in zip(reviews, Event.create(creates), strict=True):
-            # super(): the event is the server's own link, not a user's edit.
-            super(CmrKeyaccountReview, review).write({"event_id": event.id})
+            # The event_id is not among the fields that move the event.
+            review.event_id = event
 
     def _send_invitations(self):
         """The invitation, to the company and its contacts, through the gate."""
@@ -337,14 +349,16 @@ class CmrKeyaccountReview(models.Model):
             moment = format_datetime(
                 self.env, review.planned_date, tz=partner.tz or "UTC"
             )
-            subject = self.env._("Invitation: %(name)s on %(moment)s",
-                                 name=review.name, moment=moment)
+            subject = self.env._(
+                "Invitation: %(name)s on %(moment)s", name=review.name, moment=moment
+            )
             team = ", ".join(
                 f"{m.user_id.name} ({m.role_id.name})" for m in review.member_ids
             )
             body = Markup("<p>%s</p><p>%s</p>%s") % (
                 self.env._(
-                    "We would like to meet you for our %(name)s on %(moment)s at %(place)s.",
+                    "We would like to meet you for our %(name)s on %(moment)s "
+                    "at %(place)s.",
                     name=review.name,
                     moment=moment,
                     place=review.location or "-",
@@ -385,14 +399,13 @@ class CmrKeyaccountReview(models.Model):
         one interval after its last review (or in a week), at the first
         slot of the customer's contact windows. Returns the new reviews."""
         partners = partners.filtered("cmr_key_account")
-        last = {
-            partner: planned
-            for partner, planned in self._read_group(
+        last = dict(
+            self._read_group(
                 [("partner_id", "in", partners.ids), ("state", "!=", "cancelled")],
                 ["partner_id"],
                 ["planned_date:max"],
             )
-        }
+        )
         waiting = {
             partner
             for [partner] in self._read_group(

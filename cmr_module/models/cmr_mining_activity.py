@@ -34,7 +34,6 @@ class CmrMiningActivity(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     category_id = fields.Many2one(
         "cmr.customer.category",
-        string="Category",
         readonly=True,
         index=True,
         help="The customer's category at the last run.",
@@ -70,8 +69,7 @@ class CmrMiningActivity(models.Model):
         string="Churned after (days)",
         readonly=True,
         aggregator="avg",
-        help="The delay in force for this customer: their category's or the "
-        "company's.",
+        help="The delay in force for this customer: their category's or the company's.",
     )
     state = fields.Selection(
         ACTIVITY_STATES,

@@ -85,7 +85,8 @@ class CmrMiningDemo(models.AbstractModel):
                 {
                     "partner_id": li_na.id,
                     "reason_id": env.ref("cmr_module.cmr_churn_reason_competitor").id,
-                    "note": "A new pipeline supplier offered a lower price per cubic metre.",
+                    "note": "A new pipeline supplier offered a lower price per "
+                    "cubic metre.",
                     "date": datetime.combine(today - relativedelta(days=25), time(10)),
                     "user_id": agent.id if agent else env.uid,
                 }

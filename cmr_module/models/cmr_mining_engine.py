@@ -259,7 +259,8 @@ class CmrMiningEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _run_churn_all(self, today=None):
-        for company in self.env["res.company"].sudo().search([]):
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
+        for company in companies:
             self.with_company(company)._run_churn(company, today)
 
     @api.model
@@ -330,7 +331,8 @@ class CmrMiningEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _run_clv_all(self, today=None):
-        for company in self.env["res.company"].sudo().search([]):
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
+        for company in companies:
             self.with_company(company)._run_clv(company, today)
 
     @api.model

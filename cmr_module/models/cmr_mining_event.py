@@ -27,9 +27,7 @@ class CmrMiningEvent(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, readonly=True
     )
-    category_id = fields.Many2one(
-        "cmr.customer.category", string="Category", readonly=True, index=True
-    )
+    category_id = fields.Many2one("cmr.customer.category", readonly=True, index=True)
     tier_id = fields.Many2one("cmr.tier", readonly=True)
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
     from_state = fields.Selection(ACTIVITY_STATES, readonly=True)

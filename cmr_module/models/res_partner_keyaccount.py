@@ -48,7 +48,9 @@ class ResPartner(models.Model):
         groups="cmr_module.group_cmr_user",
     )
 
-    @api.depends("cmr_keyaccount_member_ids.is_lead", "cmr_keyaccount_member_ids.user_id")
+    @api.depends(
+        "cmr_keyaccount_member_ids.is_lead", "cmr_keyaccount_member_ids.user_id"
+    )
     def _compute_cmr_keyaccount_lead_id(self):
         for partner in self:
             leads = partner.cmr_keyaccount_member_ids.filtered("is_lead")
@@ -135,7 +137,9 @@ class ResPartner(models.Model):
                 if start >= after:
                     return start
                 continue
-            for window in windows.filtered(lambda w, d=day: int(w.weekday) == d.weekday()):
+            for window in windows.filtered(
+                lambda w, d=day: int(w.weekday) == d.weekday()
+            ):
                 start = to_utc(day, window.hour_from, partner.tz)
                 if start >= after and partner._cmr_in_contact_window(start, duration):
                     return start

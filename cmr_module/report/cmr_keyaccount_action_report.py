@@ -24,7 +24,7 @@ class CmrKeyaccountActionReport(models.Model):
         "cmr.keyaccount.review": ["partner_id", "company_id"],
     }
 
-    activity_id = fields.Many2one("mail.activity", string="Activity", readonly=True)
+    activity_id = fields.Many2one("mail.activity", readonly=True)
     review_id = fields.Many2one("cmr.keyaccount.review", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Key Account", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)

@@ -40,9 +40,7 @@ class CmrMiningChurnReport(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    category_id = fields.Many2one(
-        "cmr.customer.category", string="Category", readonly=True
-    )
+    category_id = fields.Many2one("cmr.customer.category", readonly=True)
     tier_id = fields.Many2one("cmr.tier", readonly=True)
     event = fields.Selection(EVENTS, readonly=True)
     date = fields.Date(readonly=True)

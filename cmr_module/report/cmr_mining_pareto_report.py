@@ -36,9 +36,7 @@ class CmrMiningParetoReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    category_id = fields.Many2one(
-        "cmr.customer.category", string="Category", readonly=True
-    )
+    category_id = fields.Many2one("cmr.customer.category", readonly=True)
     tier_id = fields.Many2one("cmr.tier", readonly=True)
     state = fields.Selection(ACTIVITY_STATES, string="Activity", readonly=True)
     bucket = fields.Selection(

@@ -67,7 +67,9 @@ class CmrKeyaccountCase(TransactionCase):
             {
                 "cmr_key_account": True,
                 "cmr_keyaccount_member_ids": [
-                    Command.create({"user_id": cls.lead.id, "role_id": cls.role_lead.id}),
+                    Command.create(
+                        {"user_id": cls.lead.id, "role_id": cls.role_lead.id}
+                    ),
                     Command.create(
                         {"user_id": cls.seller.id, "role_id": cls.role_sales.id}
                     ),

@@ -23,7 +23,9 @@ class TestKeyaccountPortal(CmrPortalCase):
                 "name": "Lead Portal Wu",
                 "login": "ka_portal_lead",
                 "email": "wu@cmr.example.com",
-                "groups_id": [Command.set([cls.env.ref("cmr_module.group_cmr_user").id])],
+                "groups_id": [
+                    Command.set([cls.env.ref("cmr_module.group_cmr_user").id])
+                ],
             }
         )
         cls.lead.partner_id.phone = "+86 512 5555 0101"
@@ -46,7 +48,11 @@ class TestKeyaccountPortal(CmrPortalCase):
         now = fields.Datetime.now()
         past = now - timedelta(days=60)
         cls.shared = Review.create(
-            {"partner_id": cls.company_a.id, "planned_date": past, "name": "Autumn review"}
+            {
+                "partner_id": cls.company_a.id,
+                "planned_date": past,
+                "name": "Autumn review",
+            }
         )
         cls.shared.write(
             {
@@ -100,6 +106,4 @@ class TestKeyaccountPortal(CmrPortalCase):
         self.assertNotIn("SHARED-MINUTES", response.text)
         # No RPC road to the reviews or the team either.
         for model in ("cmr.keyaccount.review", "cmr.keyaccount.member"):
-            self.assertFalse(
-                self.env[model].with_user(self.user_b).has_access("read")
-            )
+            self.assertFalse(self.env[model].with_user(self.user_b).has_access("read"))

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .keyaccount_common import CmrKeyaccountCase
@@ -70,8 +70,7 @@ class TestKeyaccountReview(CmrKeyaccountCase):
         evening = datetime(2026, 12, 7, 12, 0)  # 20:00 in Shanghai
         too_long = self.monday_9am_shanghai() + timedelta(hours=2)  # 11:00-12:00
         for moment in (saturday, evening, too_long):
-            with self.subTest(moment=moment), self.assertRefused("contact windows"
-            ):
+            with self.subTest(moment=moment), self.assertRefused("contact windows"):
                 self.Review.create(
                     {"partner_id": self.customer.id, "planned_date": moment}
                 )

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .keyaccount_common import CmrKeyaccountCase
@@ -14,19 +14,25 @@ class TestKeyaccountTeam(CmrKeyaccountCase):
         self.assertEqual(self.customer.cmr_keyaccount_lead_id, self.lead)
         self.assertEqual(len(self.customer.cmr_keyaccount_member_ids), 3)
         # A user may be on many teams.
-        other = self.env["res.partner"].create({"name": "Other Key", "is_company": True})
+        other = self.env["res.partner"].create(
+            {"name": "Other Key", "is_company": True}
+        )
         other.write(
             {
                 "cmr_key_account": True,
                 "cmr_keyaccount_member_ids": [
-                    Command.create({"user_id": self.seller.id, "role_id": self.role_lead.id})
+                    Command.create(
+                        {"user_id": self.seller.id, "role_id": self.role_lead.id}
+                    )
                 ],
             }
         )
         self.assertEqual(other.cmr_keyaccount_lead_id, self.seller)
 
     def test_team_without_lead_is_refused_and_nothing_saved(self):
-        company = self.env["res.partner"].create({"name": "No Lead Co", "is_company": True})
+        company = self.env["res.partner"].create(
+            {"name": "No Lead Co", "is_company": True}
+        )
         with self.assertRefused("exactly one lead"):
             company.write(
                 {

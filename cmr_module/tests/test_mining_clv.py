@@ -65,9 +65,7 @@ class TestMiningClv(CmrMiningCase):
         self._clv()
         monthly = self._activity(self.monthly)
         # d = 1.12^(1/12) - 1 = 0.9489 % a month.
-        self.assertAlmostEqual(
-            monthly.clv, expected_clv(400, 1 / 48, 12, 24), places=2
-        )
+        self.assertAlmostEqual(monthly.clv, expected_clv(400, 1 / 48, 12, 24), places=2)
         self.assertAlmostEqual(monthly.clv, 6704.17, places=2)
         # One bus company is fewer than 2 customers: the default 2 % a month.
         bus = self._activity(self.bus)

@@ -42,7 +42,9 @@ class TestMiningDashboard(CmrMiningCase):
     def test_pareto_figures_equal_the_activity_rows(self):
         Report = self.env["cmr.mining.pareto.report"].with_user(self.manager)
         domain = [("partner_id", "in", self.ours)]
-        rows = Report._read_group(domain, ["category_id"], ["revenue:sum", "margin:sum"])
+        rows = Report._read_group(
+            domain, ["category_id"], ["revenue:sum", "margin:sum"]
+        )
         activity = self.env["cmr.mining.activity"].search(domain)
         for category, revenue, margin in rows:
             mine = activity.filtered(lambda a, c=category: a.category_id == c)
@@ -75,9 +77,7 @@ class TestMiningDashboard(CmrMiningCase):
             domain = [("category_id", "=", category.id), ("event", "=", event)]
             self.assertEqual(count, Event.search_count(domain))
             # Drilling down opens the same events.
-            self.assertEqual(
-                Report.search(domain).event_id, Event.search(domain)
-            )
+            self.assertEqual(Report.search(domain).event_id, Event.search(domain))
         gone = Report.search([("partner_id", "=", self.gone.id)])
         self.assertEqual(gone.mapped("event"), ["churned"])
 
@@ -100,9 +100,7 @@ class TestMiningDashboard(CmrMiningCase):
             )
 
     def test_every_favourite_opens_for_a_manager(self):
-        filters = self.env["ir.filters"].search(
-            [("id", "in", self._favourite_ids())]
-        )
+        filters = self.env["ir.filters"].search([("id", "in", self._favourite_ids())])
         self.assertGreaterEqual(len(filters), 10)
         for favourite in filters:
             with self.subTest(favourite=favourite.name):

@@ -71,11 +71,19 @@ class TestMiningReasons(CmrMiningCase):
             wizard.action_record()
         with self.assertRaisesRegex(ValidationError, "control characters"):
             self.env["cmr.mining.churn.reason.wizard"].with_user(self.agent).create(
-                {"partner_id": self.gone_a.id, "reason_id": self.price.id, "note": "a\x00b"}
+                {
+                    "partner_id": self.gone_a.id,
+                    "reason_id": self.price.id,
+                    "note": "a\x00b",
+                }
             )
         with self.assertRaisesRegex(ValidationError, "too long"):
             self.env["cmr.mining.churn.record"].with_user(self.agent).create(
-                {"partner_id": self.gone_a.id, "reason_id": self.price.id, "note": "x" * 6000}
+                {
+                    "partner_id": self.gone_a.id,
+                    "reason_id": self.price.id,
+                    "note": "x" * 6000,
+                }
             )
         self.assertFalse(
             self.env["cmr.mining.churn.record"].search(
@@ -87,11 +95,19 @@ class TestMiningReasons(CmrMiningCase):
         Record = self.env["cmr.mining.churn.record"]
         # A: churned 19 days ago, reason 10 days later: in time.
         Record.create(
-            {"partner_id": self.gone_a.id, "reason_id": self.price.id, "date": self._at(9)}
+            {
+                "partner_id": self.gone_a.id,
+                "reason_id": self.price.id,
+                "date": self._at(9),
+            }
         )
         # B: churned 19 days ago, reason recorded 16 days later: too late.
         Record.create(
-            {"partner_id": self.gone_b.id, "reason_id": self.moved.id, "date": self._at(3)}
+            {
+                "partner_id": self.gone_b.id,
+                "reason_id": self.moved.id,
+                "date": self._at(3),
+            }
         )
         # C: churned without a reason.
         events = self.env["cmr.mining.event"].search(
