@@ -42,15 +42,34 @@ class CmrKeyaccountMember(models.Model):
             "unique (partner_id, user_id, role_id)",
             "A member holds a role once on a team.",
         ),
+        # Two managers adding a lead at the same moment: the second waits
+        # for the first and is refused (the checks above read, then write).
+        (
+            "one_lead",
+            "EXCLUDE (partner_id WITH =) WHERE (is_lead)",
+            "A key-account team has exactly one lead.",
+        ),
     ]
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_second_lead(vals_list)
         members = super().create(vals_list)
         members._follow_customer()
         return members
 
     def write(self, vals):
+        if "role_id" in vals or "partner_id" in vals:
+            self._check_second_lead(
+                [
+                    {
+                        "partner_id": vals.get("partner_id", member.partner_id.id),
+                        "role_id": vals.get("role_id", member.role_id.id),
+                    }
+                    for member in self
+                ],
+                ignore=self,
+            )
         result = super().write(vals)
         if {"user_id", "partner_id"} & set(vals):
             self._follow_customer()
@@ -84,6 +103,36 @@ class CmrKeyaccountMember(models.Model):
                         "A team belongs to the customer company, not to one of "
                         "its contacts (%(contact)s).",
                         contact=member.partner_id.display_name,
+                    )
+                )
+
+    @api.model
+    def _check_second_lead(self, vals_list, ignore=None):
+        """Refuse a second lead before anything is written (the exclusion
+        constraint stops the same under concurrency)."""
+        Role = self.env["cmr.keyaccount.role"]
+        new_leads = [
+            vals["partner_id"]
+            for vals in vals_list
+            if vals.get("partner_id") and Role.browse(vals.get("role_id")).is_lead
+        ]
+        if not new_leads:
+            return
+        existing = self.sudo().search(
+            [("partner_id", "in", new_leads), ("is_lead", "=", True)]
+        ) - (ignore or self.browse())
+        for partner_id in set(new_leads):
+            count = new_leads.count(partner_id) + len(
+                existing.filtered(lambda m, p=partner_id: m.partner_id.id == p)
+            )
+            if count > 1:
+                partner = self.env["res.partner"].browse(partner_id)
+                raise ValidationError(
+                    self.env._(
+                        "The key-account team of %(customer)s needs exactly one "
+                        "lead (it has %(leads)s).",
+                        customer=partner.display_name,
+                        leads=count,
                     )
                 )
 

@@ -103,6 +103,17 @@ class CmrKeyaccountReview(models.Model):
         help="The invitations sent (or queued, or refused) by the contact gate.",
     )
 
+    _sql_constraints = [
+        # The scheduled action and a user planning at the same moment: one
+        # planned review per key account, the second waits and is refused.
+        (
+            "one_planned",
+            "EXCLUDE (partner_id WITH =) WHERE (state = 'planned')",
+            "A key account has one planned review at a time: hold or cancel it "
+            "before planning the next.",
+        ),
+    ]
+
     @api.depends("partner_id.cmr_keyaccount_member_ids.is_lead")
     def _compute_lead_id(self):
         for review in self:
@@ -174,6 +185,9 @@ class CmrKeyaccountReview(models.Model):
                 vals["location"] = self._default_location(
                     self.env["res.partner"].browse(partner_id)
                 )
+        # A review held or cancelled just before, still in the cache, must
+        # reach the database before the one-planned-review check sees this one.
+        self.flush_model(["state"])
         reviews = super().create(vals_list)
         reviews.filtered(lambda r: r.state == "planned")._sync_events()
         return reviews

@@ -12,9 +12,11 @@ inserts the new ones. Python holds batch bounds, nothing per customer.
 
 import math
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 # Customers per batch of the churn run.
@@ -272,6 +274,7 @@ class CmrMiningEngine(models.AbstractModel):
         policy = env["cmr.mining.policy"]._get(company)
         ladder = env["cmr.tier.ladder"].sudo()._get_current(company)
         env.flush_all()
+        self._lock_policy(policy)
         params = {
             "company_id": company.id,
             "today": today,
@@ -293,6 +296,28 @@ class CmrMiningEngine(models.AbstractModel):
         for model in ("cmr.mining.activity", "cmr.mining.event"):
             env[model].invalidate_model()
         return done
+
+    @api.model
+    def _lock_policy(self, policy):
+        """Make a second, overlapping run for the same company stop at once
+        (nothing is written twice, no event recorded twice)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM cmr_mining_policy WHERE id = %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        policy.id,
+                    )
+                )
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "The mining center of %(company)s is running right now; this "
+                    "run stops so that nothing is written twice.",
+                    company=policy.company_id.name,
+                )
+            ) from error
 
     @api.model
     def _batch_bounds(self, batch_size):
@@ -362,5 +387,6 @@ class CmrMiningEngine(models.AbstractModel):
         """Lifetime value of the company's customers as of ``today``."""
         today = today or fields.Date.context_today(self)
         self.env.flush_all()
+        self._lock_policy(self.env["cmr.mining.policy"]._get(company))
         self.env.execute_query(SQL(CLV_QUERY, **self._clv_params(company, today)))
         self.env["cmr.mining.activity"].invalidate_model()
