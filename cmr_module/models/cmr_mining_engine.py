@@ -52,7 +52,7 @@ SELECT p.commercial_partner_id AS partner_id, so.date_order::date AS day
 NEW_QUERY = """
 CREATE TEMP TABLE cmr_mining_new ON COMMIT DROP AS
 WITH purchases AS (%(purchases)s),
-stats AS (
+stats AS MATERIALIZED (
     SELECT partner_id, MIN(day) AS first_day, MAX(day) AS last_day,
            COUNT(DISTINCT day) AS n
       FROM purchases
@@ -151,7 +151,10 @@ SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.first_day,
 # Lifetime value of every customer of the company, in one statement. The
 # formula is in the help of cmr.mining.activity.clv and in the README.
 CLV_QUERY = """
-WITH revenue AS (
+-- MATERIALIZED: each aggregate is computed once, whatever the planner thinks
+-- of a table just filled (a nested loop over an inlined aggregate is
+-- quadratic).
+WITH revenue AS MATERIALIZED (
     SELECT m.commercial_partner_id AS partner_id,
            SUM(m.amount_untaxed_signed) AS revenue
       FROM account_move m
@@ -162,7 +165,7 @@ WITH revenue AS (
        AND m.invoice_date <= %(today)s
      GROUP BY m.commercial_partner_id
 ),
-margin AS (
+margin AS MATERIALIZED (
     -- Product lines whose cost is known; credit notes count negative.
     SELECT m.commercial_partner_id AS partner_id,
            SUM(-l.balance - CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
@@ -179,7 +182,7 @@ margin AS (
        AND (pp.standard_price ->> %(company_key)s)::numeric > 0
      GROUP BY m.commercial_partner_id
 ),
-churned AS (
+churned AS MATERIALIZED (
     SELECT e.partner_id, COUNT(*) AS n
       FROM cmr_mining_event e
      WHERE e.company_id = %(company_id)s
@@ -196,14 +199,14 @@ segment AS (
      WHERE a.company_id = %(company_id)s
      GROUP BY 1, 2
 ),
-rate AS (
+rate AS MATERIALIZED (
     SELECT category, tier,
            CASE WHEN customers >= %(min_customers)s
                 THEN LEAST(1.0, churned::float8 / customers / %(window)s)
                 ELSE %(default_rate)s END AS r
       FROM segment
 ),
-v AS (
+v AS MATERIALIZED (
     SELECT a.id, a.state, COALESCE(rv.revenue, 0) AS revenue,
            COALESCE(mg.margin, 0) AS margin,
            COALESCE(mg.margin, 0)::float8 / %(window)s AS m, rt.r,
@@ -293,6 +296,9 @@ class CmrMiningEngine(models.AbstractModel):
             env["ir.cron"]._notify_progress(
                 done=index + 1, remaining=len(bounds) - index - 1
             )
+        if params.get("inserted"):
+            # New customers: fresh statistics for the plans of the next runs.
+            env.execute_query(SQL("ANALYZE cmr_mining_activity"))
         for model in ("cmr.mining.activity", "cmr.mining.event"):
             env[model].invalidate_model()
         return done
@@ -348,6 +354,7 @@ class CmrMiningEngine(models.AbstractModel):
         env.execute_query(SQL(EVENT_QUERY, **params))
         env.execute_query(SQL(UPDATE_QUERY, **params))
         env.execute_query(SQL(INSERT_QUERY, **params))
+        params["inserted"] = params.get("inserted", 0) + env.cr.rowcount
         [[count]] = env.execute_query(SQL("SELECT COUNT(*) FROM cmr_mining_state"))
         return count
 
