@@ -9,7 +9,7 @@ SHELL := /bin/bash
 
 # Benchmarks: `make bench-NAME` runs tools/bench_NAME.py (tools/bench.sh).
 # Add a benchmark by adding its NAME here.
-BENCHES := gate retier points complaints care timeline portal
+BENCHES := gate retier points complaints care timeline mining portal
 
 export PYTEST_ARGS ODOO_ARGS BENCH_ARGS
 

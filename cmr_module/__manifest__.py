@@ -102,6 +102,25 @@
         "views/cmr_privacy_portal_templates.xml",
         "views/cmr_suggestion_menus.xml",
         "views/cmr_privacy_menus.xml",
+        # Mining center (R7)
+        "security/cmr_mining_security.xml",
+        "security/ir.model.access-mining.csv",
+        "data/cmr_mining_data.xml",
+        "views/cmr_mining_activity_views.xml",
+        "views/cmr_mining_event_views.xml",
+        "views/cmr_mining_churn_views.xml",
+        "views/res_partner_mining_views.xml",
+        "report/cmr_mining_report_views.xml",
+        "views/cmr_mining_dashboard_views.xml",
+        "views/cmr_mining_menus.xml",
+        # Key-account teams (R8)
+        "security/cmr_keyaccount_security.xml",
+        "security/ir.model.access-keyaccount.csv",
+        "data/cmr_keyaccount_data.xml",
+        "views/cmr_keyaccount_views.xml",
+        "views/res_partner_keyaccount_views.xml",
+        "views/cmr_keyaccount_portal_templates.xml",
+        "views/cmr_keyaccount_menus.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",
@@ -111,6 +130,8 @@
         "demo/cmr_complaint_demo.xml",
         "demo/cmr_care_demo.xml",
         "demo/cmr_suggestion_demo.xml",
+        "demo/cmr_mining_demo.xml",
+        "demo/cmr_keyaccount_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

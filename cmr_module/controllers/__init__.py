@@ -8,3 +8,4 @@ from . import timeline_portal
 from . import suggestion_form
 from . import suggestion_portal
 from . import privacy_portal
+from . import keyaccount_portal
