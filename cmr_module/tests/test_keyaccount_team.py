@@ -139,3 +139,23 @@ class TestKeyaccountTeam(CmrKeyaccountCase):
         )
         self.assertIn(self.outsider.partner_id, complaint.message_partner_ids)
         self.assertEqual(complaint.with_user(self.outsider).subject, "Pressure drop")
+
+    def test_members_read_the_key_account_care_visits_others_do_not(self):
+        service = self.env["cmr.care.service"].create({"name": "Tank cleaning"})
+        visit = (
+            self.env["cmr.care.visit"]
+            .with_context(cmr_care_allocated=True)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "service_id": service.id,
+                    "origin": "staff",
+                    "user_id": self.manager.id,
+                }
+            )
+        )
+        self.assertEqual(visit.with_user(self.seller).service_id, service)
+        with self.assertRaises(AccessError):
+            visit.with_user(self.outsider).read(["service_id"])
+        with self.assertRaises(AccessError):
+            visit.with_user(self.seller).write({"notes": "Changed"})
