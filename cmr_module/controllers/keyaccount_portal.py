@@ -18,7 +18,14 @@ class CmrKeyaccountPortal(CustomerPortal):
             )
         return values
 
-    @http.route("/my/team", type="http", auth="user", website=True, methods=["GET"])
+    @http.route(
+        "/my/team",
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
+        readonly=True,
+    )
     def portal_my_team(self, **kw):
         values = self._prepare_portal_layout_values()
         values.update(

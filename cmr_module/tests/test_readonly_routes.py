@@ -76,6 +76,7 @@ class TestReadonlyRoutes(HttpCase):
             [
                 "/my/care",
                 f"/my/care/visits/{visit.id}",
+                "/my/team",
                 "/my",
                 "/my/preferences",
                 "/my/preferences/export.json",
