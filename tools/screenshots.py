@@ -83,6 +83,20 @@ SCREENS = [
         {"action": "cmr_module.cmr_suggestion_action", "view_type": "kanban"},
     ),
     ("erasure-requests", "admin", {"action": "cmr_module.cmr_privacy_erasure_action"}),
+    (
+        "revenue-concentration",
+        "admin",
+        {"action": "cmr_module.cmr_mining_pareto_report_action"},
+    ),
+    (
+        "key-account",
+        "admin",
+        {
+            "action": "cmr_module.res_partner_action_cmr_customers",
+            "record": "cmr_module.cmr_partner_huadong",
+            "tab": "cmr_keyaccount",
+        },
+    ),
     ("merchant-counter", "merchant.carwash", "/my/merchant"),
     ("portal-home", "portal.wechat", "/my"),
     ("portal-preferences", "portal.wechat", "/my/preferences"),
