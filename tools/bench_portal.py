@@ -400,6 +400,12 @@ def main():
     parser.add_argument("--merchants", type=int, default=20)
     parser.add_argument("--users", type=int, default=50, help="concurrent users")
     parser.add_argument("--duration", default="120s")
+    parser.add_argument(
+        "--spawn-rate",
+        default="2",
+        help="users started per second (each logs in: a password hash costs "
+        "a worker about half a second of CPU)",
+    )
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     locust = ensure_locust()
@@ -431,7 +437,7 @@ def main():
                 "--users",
                 str(args.users),
                 "--spawn-rate",
-                "10",
+                args.spawn_rate,
                 "--run-time",
                 args.duration,
                 "--csv",
@@ -458,7 +464,8 @@ def main():
     )
     print(
         f"\n{args.workers} workers, 1 cron worker, {args.users} users, "
-        f"{args.duration}; load average before the run {load[0]:.2f}; "
+        f"{args.duration}, {args.spawn_rate} users started per second; load "
+        f"average before the run {load[0]:.2f}; "
         f"limits: {' '.join(SERVER_LIMITS)}\n"
     )
     print(f"{'route':<40}{'reqs':>7}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}  p95/ref")
