@@ -29,7 +29,6 @@ from datetime import date
 from pathlib import Path
 
 from bench_common import bench_env, bench_parser
-from passlib.context import CryptContext
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
@@ -224,7 +223,9 @@ def build(env, customers, logins, merchants):
             for partner in with_login
         ]
     )
-    hashed = CryptContext(["pbkdf2_sha512"]).hash("bench")
+    # Odoo's own hash settings: a weaker hash would be rewritten at the first
+    # login, and every rewrite makes all workers drop their caches.
+    hashed = env["res.users"]._crypt_context().hash("bench")
     logins_all = customer_logins + merchant_logins
     cr.execute(
         "UPDATE res_users SET password = %s WHERE login = ANY(%s)", [hashed, logins_all]
