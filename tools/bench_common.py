@@ -17,6 +17,24 @@ def bench_parser(description):
     return result
 
 
+def sized_bench_parser(description):
+    """bench_parser with a customer base of two sizes: N/10 then N
+    customers (and M/10 then M invoices), each timed ``--repeat`` times."""
+    result = bench_parser(description)
+    result.add_argument("--customers", type=int, default=100_000)
+    result.add_argument("--invoices", type=int, default=1_000_000)
+    result.add_argument("--repeat", type=int, default=3)
+    return result
+
+
+def bench_sizes(args):
+    """[(customers, invoices)]: a tenth of the base, then the whole of it."""
+    return [
+        (args.customers // 10, args.invoices // 10),
+        (args.customers, args.invoices),
+    ]
+
+
 @contextmanager
 def bench_env(args, context=None):
     """A superuser environment on the benchmark database; nothing is

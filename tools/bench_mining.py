@@ -22,9 +22,9 @@ checks a later day does not pay), then truncated before the next size; the
 database is a throwaway one.
 """
 
-import argparse
 import time
 
+from bench_common import bench_sizes, sized_bench_parser
 from bench_retier import build
 from dateutil.relativedelta import relativedelta
 
@@ -181,19 +181,10 @@ def measure(env, repeat):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized_bench_parser(__doc__).parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = Registry(args.database)
-    sizes = [
-        (args.customers // 10, args.invoices // 10),
-        (args.customers, args.invoices),
-    ]
+    sizes = bench_sizes(args)
     results = {}
     for customers, invoices in sizes:
         with registry.cursor() as cr:

@@ -15,10 +15,10 @@ It prints both times, their ratio, the growth from the small to the large
 size, and the peak Python memory of the re-evaluation. Nothing is committed.
 """
 
-import argparse
 import time
 import tracemalloc
 
+from bench_common import bench_sizes, sized_bench_parser
 from dateutil.relativedelta import relativedelta
 
 import odoo
@@ -310,19 +310,10 @@ def measure(env, ladder, repeat):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--customers", type=int, default=100_000)
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = sized_bench_parser(__doc__).parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
     registry = Registry(args.database)
-    sizes = [
-        (args.customers // 10, args.invoices // 10),
-        (args.customers, args.invoices),
-    ]
+    sizes = bench_sizes(args)
     results = {}
     for customers, invoices in sizes:
         with registry.cursor() as cr:

@@ -39,10 +39,12 @@ class CmrCarePortal(CustomerPortal):
 
     def _care_offer(self, partner):
         """``[(service, line)]``: the services the customer is entitled to,
-        with what is left (one query), as superuser for the customer."""
+        with what is left (one query). The entitlement rules are read as
+        superuser (customers do not read them); the services themselves as
+        the customer, who may read them."""
         left = request.env["cmr.care.entitlement"].sudo()._left([partner.id])
         lines = left.get(partner.id, {})
-        services = request.env["cmr.care.service"].sudo().browse(list(lines))
+        services = request.env["cmr.care.service"].browse(list(lines))
         return [(service, lines[service.id]) for service in services.sorted()]
 
     def _care_values(self, error=None, form=None, message=None):
