@@ -172,13 +172,14 @@ class CmrMiningActivity(models.Model):
 
     @api.model
     def _cron_evaluate_churn(self):
-        """Daily: activity and churn state of every customer of every company."""
-        self.env["cmr.mining.engine"]._run_churn_all()
+        """Daily: activity and churn state of every customer of every company,
+        a batch per call (the scheduler calls again while batches remain)."""
+        self.env["cmr.mining.engine"]._cron_churn_step()
 
     @api.model
     def _cron_compute_clv(self):
-        """Daily: lifetime value of every customer of every company."""
-        self.env["cmr.mining.engine"]._run_clv_all()
+        """Daily: lifetime value of every customer, a company per call."""
+        self.env["cmr.mining.engine"]._cron_clv_step()
 
     def action_record_churn_reason(self):
         self.ensure_one()

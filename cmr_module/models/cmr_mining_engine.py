@@ -22,7 +22,9 @@ from odoo.tools import SQL
 # Customers per batch of the churn run.
 BATCH_SIZE = 100_000
 
-TEMP_TABLES = ("cmr_mining_new", "cmr_mining_state")
+TEMP_TABLE = "cmr_mining_stats"
+# Upper bound of the last batch (PostgreSQL integer).
+MAX_ID = 2**31 - 1
 
 # A posted invoice is a purchase unless it invoices a sales order (the order
 # is the purchase, dated when it was confirmed).
@@ -49,103 +51,119 @@ SELECT p.commercial_partner_id AS partner_id, so.date_order::date AS day
    AND p.commercial_partner_id BETWEEN %(lo)s AND %(hi)s
 """
 
-NEW_QUERY = """
-CREATE TEMP TABLE cmr_mining_new ON COMMIT DROP AS
-WITH purchases AS (%(purchases)s),
-stats AS MATERIALIZED (
-    SELECT partner_id, MIN(day) AS first_day, MAX(day) AS last_day,
-           COUNT(DISTINCT day) AS n
-      FROM purchases
-     GROUP BY partner_id
-)
-SELECT s.partner_id, p.cmr_category_id AS category_id, st.tier_id,
-       s.first_day, s.last_day, s.n,
-       CASE WHEN s.n > 1
-            THEN ROUND((s.last_day - s.first_day)::numeric / (s.n - 1), 1)
-       END AS usual_interval,
-       %(today)s::date - s.last_day AS gap_days,
-       COALESCE(NULLIF(c.churn_days, 0), %(churn_days)s) AS churn_days,
-       a.id AS activity_id, a.state AS old_state, a.state_date AS old_state_date
-  FROM stats s
-  JOIN res_partner p ON p.id = s.partner_id
-  LEFT JOIN cmr_customer_category c ON c.id = p.cmr_category_id
-  LEFT JOIN cmr_partner_tier st
-    ON st.partner_id = s.partner_id AND st.ladder_id = %(ladder_id)s
-  LEFT JOIN cmr_mining_activity a
-    ON a.partner_id = s.partner_id AND a.company_id = %(company_id)s
+# Purchase days per customer of the batch: the one pass over the invoices.
+STATS_QUERY = """
+CREATE TEMP TABLE cmr_mining_stats ON COMMIT DROP AS
+SELECT partner_id, MIN(day) AS first_day, MAX(day) AS last_day,
+       COUNT(DISTINCT day) AS n
+  FROM (%(purchases)s) purchases
+ GROUP BY partner_id
 """
 
-# The new state, the day it began and the event it makes (if any).
-STATE_QUERY = """
-CREATE TEMP TABLE cmr_mining_state ON COMMIT DROP AS
-WITH st AS (
+# Everything else in one statement over the (analysed) purchase days: the
+# new state, the day it began and the event it makes, then the history
+# events, the rows that changed and the new rows. Raw SQL: the ORM would
+# write the rows one by one. Returns (customers, new rows, events).
+APPLY_QUERY = """
+WITH new AS (
+    SELECT s.partner_id, p.cmr_category_id AS category_id, st.tier_id,
+           s.first_day, s.last_day, s.n,
+           CASE WHEN s.n > 1
+                THEN ROUND((s.last_day - s.first_day)::numeric / (s.n - 1), 1)
+           END AS usual_interval,
+           %(today)s::date - s.last_day AS gap_days,
+           COALESCE(NULLIF(c.churn_days, 0), %(churn_days)s) AS churn_days,
+           a.id AS activity_id, a.state AS old_state,
+           a.state_date AS old_state_date,
+           (a.category_id, a.tier_id, a.first_purchase_date,
+            a.last_purchase_date, a.purchase_count, a.usual_interval,
+            a.churn_days) AS old_values
+      FROM cmr_mining_stats s
+      JOIN res_partner p ON p.id = s.partner_id
+      LEFT JOIN cmr_customer_category c ON c.id = p.cmr_category_id
+      LEFT JOIN cmr_partner_tier st
+        ON st.partner_id = s.partner_id AND st.ladder_id = %(ladder_id)s
+      LEFT JOIN cmr_mining_activity a
+        ON a.partner_id = s.partner_id AND a.company_id = %(company_id)s
+),
+judged AS (
     SELECT n.*,
            CASE WHEN n.gap_days > n.churn_days THEN 'churned'
                 WHEN n.usual_interval IS NOT NULL
                      AND n.gap_days > n.usual_interval * %(factor)s THEN 'at_risk'
                 ELSE 'active' END AS new_state
-      FROM cmr_mining_new n
+      FROM new n
+),
+state AS MATERIALIZED (
+    SELECT j.*,
+           CASE WHEN j.new_state = j.old_state THEN j.old_state_date
+                WHEN j.new_state = 'churned'
+                  THEN LEAST(%(today)s::date, j.last_day + j.churn_days + 1)
+                WHEN j.new_state = 'at_risk'
+                  THEN LEAST(%(today)s::date, j.last_day
+                             + FLOOR(j.usual_interval * %(factor)s)::int + 1)
+                WHEN j.old_state IS NULL THEN j.first_day
+                -- Back to active by a purchase, or because the thresholds
+                -- changed.
+                WHEN j.last_day > j.old_state_date THEN j.last_day
+                ELSE %(today)s::date END AS new_state_date,
+           CASE WHEN j.new_state IS NOT DISTINCT FROM j.old_state THEN NULL
+                WHEN j.new_state IN ('at_risk', 'churned') THEN j.new_state
+                WHEN j.old_state = 'churned' THEN 'won_back'
+                WHEN j.old_state = 'at_risk' THEN 'recovered'
+           END AS event
+      FROM judged j
+),
+-- Only the rows that change: most customers' day is like yesterday.
+changes AS (
+    SELECT s.*
+      FROM state s
+     WHERE s.activity_id IS NOT NULL
+       AND (s.old_values, s.old_state, s.old_state_date)
+           IS DISTINCT FROM
+           ((s.category_id, s.tier_id, s.first_day, s.last_day, s.n::int,
+             s.usual_interval, s.churn_days), s.new_state, s.new_state_date)
+),
+events AS (
+    INSERT INTO cmr_mining_event (
+        partner_id, company_id, category_id, tier_id, event, from_state,
+        to_state, date, run_date, last_purchase_date, gap_days, customer_count,
+        create_uid, create_date, write_uid, write_date)
+    SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.event,
+           s.old_state, s.new_state, s.new_state_date, %(today)s, s.last_day,
+           s.gap_days, 1, %(uid)s, %(now)s, %(uid)s, %(now)s
+      FROM state s
+     WHERE s.event IS NOT NULL
+    RETURNING 1
+),
+changed AS (
+    UPDATE cmr_mining_activity a
+       SET category_id = s.category_id, tier_id = s.tier_id,
+           first_purchase_date = s.first_day, last_purchase_date = s.last_day,
+           purchase_count = s.n, usual_interval = s.usual_interval,
+           churn_days = s.churn_days, state = s.new_state,
+           state_date = s.new_state_date, run_date = %(today)s,
+           write_uid = %(uid)s, write_date = %(now)s
+      FROM changes s
+     WHERE a.id = s.activity_id
+    RETURNING 1
+),
+added AS (
+    INSERT INTO cmr_mining_activity (
+        partner_id, company_id, category_id, tier_id, first_purchase_date,
+        last_purchase_date, purchase_count, usual_interval, churn_days,
+        state, state_date, run_date, customer_count,
+        create_uid, create_date, write_uid, write_date)
+    SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.first_day,
+           s.last_day, s.n, s.usual_interval, s.churn_days,
+           s.new_state, s.new_state_date, %(today)s, 1,
+           %(uid)s, %(now)s, %(uid)s, %(now)s
+      FROM state s
+     WHERE s.activity_id IS NULL
+    RETURNING 1
 )
-SELECT st.*,
-       CASE WHEN st.new_state = st.old_state THEN st.old_state_date
-            WHEN st.new_state = 'churned'
-              THEN LEAST(%(today)s::date, st.last_day + st.churn_days + 1)
-            WHEN st.new_state = 'at_risk'
-              THEN LEAST(%(today)s::date, st.last_day
-                         + FLOOR(st.usual_interval * %(factor)s)::int + 1)
-            WHEN st.old_state IS NULL THEN st.first_day
-            -- Back to active by a purchase, or because the thresholds changed.
-            WHEN st.last_day > st.old_state_date THEN st.last_day
-            ELSE %(today)s::date END AS new_state_date,
-       CASE WHEN st.new_state IS NOT DISTINCT FROM st.old_state THEN NULL
-            WHEN st.new_state IN ('at_risk', 'churned') THEN st.new_state
-            WHEN st.old_state = 'churned' THEN 'won_back'
-            WHEN st.old_state = 'at_risk' THEN 'recovered'
-       END AS event
-  FROM st
-"""
-
-# Raw inserts and update: the ORM would write the rows one by one.
-EVENT_QUERY = """
-INSERT INTO cmr_mining_event (
-    partner_id, company_id, category_id, tier_id, event, from_state, to_state,
-    date, run_date, last_purchase_date, gap_days, customer_count,
-    create_uid, create_date, write_uid, write_date)
-SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.event,
-       s.old_state, s.new_state, s.new_state_date, %(today)s, s.last_day,
-       s.gap_days, 1, %(uid)s, %(now)s, %(uid)s, %(now)s
-  FROM cmr_mining_state s
- WHERE s.event IS NOT NULL
-"""
-UPDATE_QUERY = """
-UPDATE cmr_mining_activity a
-   SET category_id = s.category_id, tier_id = s.tier_id,
-       first_purchase_date = s.first_day, last_purchase_date = s.last_day,
-       purchase_count = s.n, usual_interval = s.usual_interval,
-       churn_days = s.churn_days, state = s.new_state,
-       state_date = s.new_state_date, run_date = %(today)s,
-       write_uid = %(uid)s, write_date = %(now)s
-  FROM cmr_mining_state s
- WHERE a.id = s.activity_id
-   -- Only what changed: most customers' day is like yesterday.
-   AND (a.category_id, a.tier_id, a.first_purchase_date, a.last_purchase_date,
-        a.purchase_count, a.usual_interval, a.churn_days, a.state, a.state_date)
-       IS DISTINCT FROM
-       (s.category_id, s.tier_id, s.first_day, s.last_day, s.n::int,
-        s.usual_interval, s.churn_days, s.new_state, s.new_state_date)
-"""
-INSERT_QUERY = """
-INSERT INTO cmr_mining_activity (
-    partner_id, company_id, category_id, tier_id, first_purchase_date,
-    last_purchase_date, purchase_count, usual_interval, churn_days,
-    state, state_date, run_date, customer_count,
-    create_uid, create_date, write_uid, write_date)
-SELECT s.partner_id, %(company_id)s, s.category_id, s.tier_id, s.first_day,
-       s.last_day, s.n, s.usual_interval, s.churn_days,
-       s.new_state, s.new_state_date, %(today)s, 1,
-       %(uid)s, %(now)s, %(uid)s, %(now)s
-  FROM cmr_mining_state s
- WHERE s.activity_id IS NULL
+SELECT (SELECT COUNT(*) FROM state), (SELECT COUNT(*) FROM added),
+       (SELECT COUNT(*) FROM changed), (SELECT COUNT(*) FROM events)
 """
 
 # Lifetime value of every customer of the company, in one statement. The
@@ -263,15 +281,41 @@ class CmrMiningEngine(models.AbstractModel):
     # Churn run
     # ------------------------------------------------------------------
     @api.model
-    def _run_churn_all(self, today=None):
+    def _cron_churn_step(self, today=None, batch_size=BATCH_SIZE):
+        """One batch of the day's churn run of the first company not done
+        yet; tells the scheduler how many batches remain, so that it commits
+        and calls again (a crash loses one batch, which the next call
+        redoes: the run is a function of the day's data, it writes no event
+        twice). Returns the number of customers evaluated."""
+        today = today or fields.Date.context_today(self)
         companies = self.env["res.company"].sudo().search([("active", "=", True)])
-        for company in companies:
-            self.with_company(company)._run_churn(company, today)
+        todo = [
+            (company, policy)
+            for company in companies
+            for policy in [self.env["cmr.mining.policy"]._get(company)]
+            if policy.churn_run_date != today or policy.churn_run_partner_id >= 0
+        ]
+        if not todo:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        company, policy = todo[0]
+        engine = self.with_company(company)
+        lo = policy.churn_run_partner_id + 1 if policy.churn_run_date == today else 0
+        bounds = engine._batch_bounds(batch_size, lo)
+        count = engine._run_churn(company, today, batch_size, bounds[:1])
+        # -1: the company's run of the day is complete.
+        last = bounds[0][1] if len(bounds) > 1 else -1
+        policy.write({"churn_run_date": today, "churn_run_partner_id": last})
+        self.env["ir.cron"]._notify_progress(
+            done=1, remaining=len(bounds) - 1 + len(todo) - 1
+        )
+        return count
 
     @api.model
-    def _run_churn(self, company, today=None, batch_size=BATCH_SIZE):
+    def _run_churn(self, company, today=None, batch_size=BATCH_SIZE, bounds=None):
         """Activity and churn state of the company's customers as of
-        ``today``; returns the number of customers evaluated."""
+        ``today`` (those of ``bounds``, ranges of commercial partner ids, if
+        given); returns the number of customers evaluated."""
         env = self.env
         today = today or fields.Date.context_today(self)
         policy = env["cmr.mining.policy"]._get(company)
@@ -288,16 +332,15 @@ class CmrMiningEngine(models.AbstractModel):
             "uid": env.uid,
             "now": env.cr.now(),
         }
-        bounds = self._batch_bounds(batch_size)
-        done = 0
-        for index, (lo, hi) in enumerate(bounds):
+        done = added = 0
+        for lo, hi in bounds or self._batch_bounds(batch_size):
             params.update(lo=lo, hi=hi)
-            done += self._run_churn_batch(params)
-            env["ir.cron"]._notify_progress(
-                done=index + 1, remaining=len(bounds) - index - 1
-            )
-        if params.get("inserted"):
-            # New customers: fresh statistics for the plans of the next runs.
+            customers, new_rows = self._run_churn_batch(params)
+            done += customers
+            added += new_rows
+        if added and added == done:
+            # The company's first run: fresh statistics for the plans of the
+            # next runs (new customers of a day are autovacuum's job).
             env.execute_query(SQL("ANALYZE cmr_mining_activity"))
         for model in ("cmr.mining.activity", "cmr.mining.event"):
             env[model].invalidate_model()
@@ -326,46 +369,72 @@ class CmrMiningEngine(models.AbstractModel):
             ) from error
 
     @api.model
-    def _batch_bounds(self, batch_size):
-        """Ranges of commercial partner ids, ``batch_size`` customers each."""
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT MIN(id), MAX(id)
-                  FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS b
-                          FROM res_partner WHERE id = commercial_partner_id) x
-                 GROUP BY b ORDER BY b
-                """,
-                batch_size,
+    def _batch_bounds(self, batch_size, start=0):
+        """Ranges of commercial partner ids from ``start``, ``batch_size``
+        customers each (the last one open-ended, for customers created
+        meanwhile). One index scan per batch."""
+
+        def nth_customer_from(lo, offset):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT id FROM res_partner
+                     WHERE id = commercial_partner_id AND id >= %s
+                     ORDER BY id OFFSET %s LIMIT 1
+                    """,
+                    lo,
+                    offset,
+                )
             )
-        )
-        return [tuple(row) for row in rows]
+            return rows[0][0] if rows else None
+
+        bounds = []
+        lo = start
+        # A remainder of less than half a batch joins the last batch: a
+        # batch reads every invoice of the company, whatever its size.
+        while nth_customer_from(lo, batch_size + batch_size // 2) is not None:
+            hi = nth_customer_from(lo, batch_size)
+            bounds.append((lo, hi - 1))
+            lo = hi
+        bounds.append((lo, MAX_ID))
+        return bounds
 
     @api.model
     def _run_churn_batch(self, params):
+        """Evaluate the customers of one batch; returns how many there were
+        and how many got their first activity row."""
         env = self.env
-        for table in TEMP_TABLES:
-            env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(TEMP_TABLE)))
         purchases = SQL(" UNION ALL ").join(self._purchase_sources(params))
-        env.execute_query(SQL(NEW_QUERY, purchases=purchases, **params))
-        env.execute_query(SQL("ANALYZE cmr_mining_new"))
-        env.execute_query(SQL(STATE_QUERY, **params))
-        env.execute_query(SQL("ANALYZE cmr_mining_state"))
-        env.execute_query(SQL(EVENT_QUERY, **params))
-        env.execute_query(SQL(UPDATE_QUERY, **params))
-        env.execute_query(SQL(INSERT_QUERY, **params))
-        params["inserted"] = params.get("inserted", 0) + env.cr.rowcount
-        [[count]] = env.execute_query(SQL("SELECT COUNT(*) FROM cmr_mining_state"))
-        return count
+        env.execute_query(SQL(STATS_QUERY, purchases=purchases))
+        # The planner's estimate of an aggregate over a union is a guess
+        # (200 rows): with the real figures it hash-joins the customers.
+        env.execute_query(SQL("ANALYZE %s", SQL.identifier(TEMP_TABLE)))
+        [[customers, added, __, __]] = env.execute_query(SQL(APPLY_QUERY, **params))
+        return customers, added
 
     # ------------------------------------------------------------------
     # Lifetime value
     # ------------------------------------------------------------------
     @api.model
-    def _run_clv_all(self, today=None):
+    def _cron_clv_step(self, today=None):
+        """The lifetime value of the first company not done today; tells the
+        scheduler how many companies remain (it commits between them, and a
+        crash redoes only the company it stopped in)."""
+        today = today or fields.Date.context_today(self)
         companies = self.env["res.company"].sudo().search([("active", "=", True)])
-        for company in companies:
-            self.with_company(company)._run_clv(company, today)
+        todo = [
+            policy
+            for policy in (self.env["cmr.mining.policy"]._get(c) for c in companies)
+            if policy.clv_run_date != today
+        ]
+        if todo:
+            policy = todo[0]
+            self.with_company(policy.company_id)._run_clv(policy.company_id, today)
+            policy.clv_run_date = today
+        self.env["ir.cron"]._notify_progress(
+            done=1 if todo else 0, remaining=max(len(todo) - 1, 0)
+        )
 
     @api.model
     def _clv_params(self, company, today):

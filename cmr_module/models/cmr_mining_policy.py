@@ -88,6 +88,16 @@ class CmrMiningPolicy(models.Model):
         help="A customer category and tier with fewer customers than this uses "
         "the default churn rate instead of its own.",
     )
+    # Where the daily runs stand, so that the scheduler resumes them batch
+    # by batch (and after a crash) instead of starting over.
+    churn_run_date = fields.Date(string="Last Churn Run", readonly=True)
+    churn_run_partner_id = fields.Integer(
+        string="Churn Run Done Up To",
+        readonly=True,
+        help="The last customer id the churn run of that day has evaluated; "
+        "-1 once the day's run is complete.",
+    )
+    clv_run_date = fields.Date(string="Last Lifetime Value Run", readonly=True)
 
     _sql_constraints = [
         ("company_uniq", "unique (company_id)", "A company has one mining policy."),
