@@ -560,16 +560,20 @@ class CmrPrivacyErasure(models.Model):
                 )
             ),
         )
-        mail = self.env["mail.mail"].sudo().create(
-            {
-                "subject": self.env._("Your personal data is erased"),
-                "body_html": body,
-                "email_to": customer.email,
-                "email_from": (
-                    self.company_id.email_formatted or self.env.user.email_formatted
-                ),
-                "auto_delete": True,
-            }
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": self.env._("Your personal data is erased"),
+                    "body_html": body,
+                    "email_to": customer.email,
+                    "email_from": (
+                        self.company_id.email_formatted or self.env.user.email_formatted
+                    ),
+                    "auto_delete": True,
+                }
+            )
         )
         self._log("confirm", self.env._("Confirmation e-mailed to the customer."))
         return mail
@@ -602,9 +606,7 @@ class CmrPrivacyErasure(models.Model):
                         "kind": "redeem",
                         "reason": reason["settle"],
                         "amount": row["amount"],
-                        "reference": self.env._(
-                            "Erasure %(number)s", number=self.id
-                        ),
+                        "reference": self.env._("Erasure %(number)s", number=self.id),
                     },
                 )
                 credit_lines.setdefault(card.company_id, []).append(row)
@@ -630,9 +632,8 @@ class CmrPrivacyErasure(models.Model):
                 cards=len(cards),
                 forfeited=forfeited,
                 settled=settled,
-                notes=", ".join(
-                    credit_notes.mapped(lambda m: m.name or f"#{m.id}")
-                ) or "-",
+                notes=", ".join(credit_notes.mapped(lambda m: m.name or f"#{m.id}"))
+                or "-",
             ),
             len(cards),
         )

@@ -30,7 +30,7 @@ class ResCompany(models.Model):
     _sql_constraints = [
         (
             "cmr_erasure_reminder_days_range",
-            "CHECK(cmr_erasure_reminder_days >= 0 AND cmr_erasure_reminder_days <= 365)",
+            "CHECK(cmr_erasure_reminder_days BETWEEN 0 AND 365)",
             "Erasure reminders come 0 to 365 days before the due date.",
         ),
     ]

@@ -66,14 +66,22 @@ class TestPrivacyErasureReminder(TransactionCase):
         cls.requests = cls.Erasure.browse()
         for customer, days in zip(cls.customers, (2, 5, 7, 20), strict=True):
             erasure = cls.Erasure.with_user(cls.agent)._request(customer, "staff")
-            erasure.sudo()._workflow_write({"due_date": cls.today + timedelta(days=days)})
+            erasure.sudo()._workflow_write(
+                {"due_date": cls.today + timedelta(days=days)}
+            )
             cls.requests |= erasure
         cls.soon = cls.requests[:3]
         cls.later = cls.requests[3]
-        cls.managers = cls.env["res.users"].search(
-            [("groups_id", "in", cls.env.ref("cmr_module.group_cmr_manager").id),
-             ("share", "=", False)]
-        ).filtered(lambda u: cls.env.company in u.company_ids)
+        cls.managers = (
+            cls.env["res.users"]
+            .search(
+                [
+                    ("groups_id", "in", cls.env.ref("cmr_module.group_cmr_manager").id),
+                    ("share", "=", False),
+                ]
+            )
+            .filtered(lambda u: cls.env.company in u.company_ids)
+        )
 
     def _reminders(self, erasures=None):
         return self.env["mail.activity"].search(
@@ -97,7 +105,11 @@ class TestPrivacyErasureReminder(TransactionCase):
         self.assertEqual(len(activities), len(self.soon) * len(self.managers))
         self.assertEqual(activities.user_id, self.managers)
         self.assertEqual(
-            set(activities.filtered(lambda a: a.res_id == self.soon[0].id).mapped("date_deadline")),
+            set(
+                activities.filtered(lambda a: a.res_id == self.soon[0].id).mapped(
+                    "date_deadline"
+                )
+            ),
             {self.soon[0].due_date},
         )
         self.assertTrue(all(self.soon.mapped("date_reminded")))
@@ -105,7 +117,9 @@ class TestPrivacyErasureReminder(TransactionCase):
         self._cron()
         self.assertEqual(len(self._reminders()), len(activities))
         # The manager sees it in their to-dos and reviewing closes it.
-        mine = self._reminders(self.soon[0]).filtered(lambda a: a.user_id == self.manager)
+        mine = self._reminders(self.soon[0]).filtered(
+            lambda a: a.user_id == self.manager
+        )
         self.assertTrue(mine.with_user(self.manager).read(["summary"]))
         erasure = self.soon[0].with_user(self.manager)
         erasure.refusal_reason = "Court order to keep the file."
@@ -165,7 +179,9 @@ class TestPrivacyExportCrashResume(TransactionCase):
         first_file = exports[0].attachment_id
         for _batch in range(10):
             Export._cron_build_exports(batch_size=1)
-            if not Export.search_count([("id", "in", exports.ids), ("state", "=", "queued")]):
+            if not Export.search_count(
+                [("id", "in", exports.ids), ("state", "=", "queued")]
+            ):
                 break
         self.assertEqual(set(exports.mapped("state")), {"done"})
         self.assertEqual(exports[0].attachment_id, first_file)
@@ -223,7 +239,9 @@ class TestPrivacyCronRaces(RaceMixin, TransactionCase):
                 "DELETE FROM ir_attachment WHERE res_model = 'cmr.privacy.export' "
                 "AND res_id NOT IN (SELECT id FROM cmr_privacy_export)"
             )
-            cr.execute("DELETE FROM cmr_privacy_erasure WHERE id = %s", [self.erasure_id])
+            cr.execute(
+                "DELETE FROM cmr_privacy_erasure WHERE id = %s", [self.erasure_id]
+            )
             cr.execute("DELETE FROM res_partner WHERE id = %s", [self.partner_id])
 
     def _open_reminders(self):
@@ -254,12 +272,16 @@ class TestPrivacyCronRaces(RaceMixin, TransactionCase):
         count, _state, reminded = self._open_reminders()
         self.assertTrue(reminded)
         with committed_env() as env:
-            managers = env["res.users"].search(
-                [
-                    ("groups_id", "in", env.ref("cmr_module.group_cmr_manager").id),
-                    ("share", "=", False),
-                ]
-            ).filtered(lambda u: env.company in u.company_ids)
+            managers = (
+                env["res.users"]
+                .search(
+                    [
+                        ("groups_id", "in", env.ref("cmr_module.group_cmr_manager").id),
+                        ("share", "=", False),
+                    ]
+                )
+                .filtered(lambda u: env.company in u.company_ids)
+            )
         self.assertEqual(count, len(managers))
 
     def test_reminder_while_the_manager_refuses(self):
@@ -301,6 +323,9 @@ class TestPrivacyCronRaces(RaceMixin, TransactionCase):
             exports = env["cmr.privacy.export"].browse([first_id, second_id])
             self.assertEqual(exports.mapped("state"), ["done", "done"])
             files = env["ir.attachment"].search_count(
-                [("res_model", "=", "cmr.privacy.export"), ("res_id", "in", exports.ids)]
+                [
+                    ("res_model", "=", "cmr.privacy.export"),
+                    ("res_id", "in", exports.ids),
+                ]
             )
             self.assertEqual(files, 2)

@@ -332,22 +332,34 @@ class TestPrivacyErasureCards(CmrTimelineCase):
     def test_forfeit_by_default(self):
         cards, balances = self._cards()
         self.assertTrue(cards)
-        self.assertEqual(set(cards.alliance_id.mapped("erasure_card_policy")), {"forfeit"})
+        self.assertEqual(
+            set(cards.alliance_id.mapped("erasure_card_policy")), {"forfeit"}
+        )
         before = self._trial_balance()
-        erasure = self.env["cmr.privacy.erasure"].with_user(self.agent)._request(
-            self.customer, "staff"
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
         )
         self.assertIn("Forfeited", erasure.with_user(self.manager).card_plan)
         erasure.with_user(self.manager).action_approve()
         self.assertEqual(self._trial_balance(), before)
         self.assertFalse(any(cards._balances().values()))
         lines = self.env["cmr.points.line"].search(
-            [("membership_id", "in", cards.ids), ("reason", "=", "Forfeited on erasure")]
+            [
+                ("membership_id", "in", cards.ids),
+                ("reason", "=", "Forfeited on erasure"),
+            ]
         )
         self.assertEqual(set(lines.mapped("kind")), {"adjust"})
-        self.assertEqual(-sum(lines.mapped("points")), sum(balances[c.id] for c in cards))
+        self.assertEqual(
+            -sum(lines.mapped("points")), sum(balances[c.id] for c in cards)
+        )
         self.assertFalse(erasure.credit_note_ids)
-        self.assertIn("forfeited", erasure.log_ids.filtered(lambda l: l.action == "cards").note)
+        self.assertIn(
+            "forfeited",
+            erasure.log_ids.filtered(lambda line: line.action == "cards").note,
+        )
 
     def test_settle_makes_a_draft_credit_note(self):
         cards, balances = self._cards()
@@ -360,8 +372,10 @@ class TestPrivacyErasureCards(CmrTimelineCase):
             {"erasure_card_policy": "settle", "erasure_point_value": 0.5}
         )
         before = self._posted_trial_balance()
-        erasure = self.env["cmr.privacy.erasure"].with_user(self.agent)._request(
-            self.customer, "staff"
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
         )
         expected = card.company_id.currency_id.round(points * 0.5)
         self.assertIn(
@@ -373,7 +387,9 @@ class TestPrivacyErasureCards(CmrTimelineCase):
         line = self.env["cmr.points.line"].search(
             [("membership_id", "=", card.id), ("reason", "=", "Settled on erasure")]
         )
-        self.assertEqual((line.kind, line.points, line.amount), ("redeem", -points, expected))
+        self.assertEqual(
+            (line.kind, line.points, line.amount), ("redeem", -points, expected)
+        )
         self.assertFalse(line.agreement_id, "no merchant owes or is owed these points")
         note = erasure.credit_note_ids
         self.assertEqual(len(note), 1)
@@ -383,7 +399,7 @@ class TestPrivacyErasureCards(CmrTimelineCase):
         self.assertIn(card.card_number, note.invoice_line_ids.name)
         # Posted books unchanged until the accountant posts the credit note.
         self.assertEqual(self._posted_trial_balance(), before)
-        log = erasure.log_ids.filtered(lambda l: l.action == "cards").note
+        log = erasure.log_ids.filtered(lambda line: line.action == "cards").note
         self.assertIn("1 settled", log)
         self.assertIn(note.name or f"#{note.id}", log)
         self.assertEqual(card.state, "suspended")

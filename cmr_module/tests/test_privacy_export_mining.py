@@ -34,10 +34,18 @@ class TestPrivacyExportMining(TransactionCase):
     def test_key_account_team_and_shared_reviews(self):
         Review = self.env["cmr.keyaccount.review"]
         shared = Review.search(
-            [("partner_id", "=", self.huadong.id), ("state", "=", "held"), ("shared", "=", True)]
+            [
+                ("partner_id", "=", self.huadong.id),
+                ("state", "=", "held"),
+                ("shared", "=", True),
+            ]
         )
         internal = Review.search(
-            [("partner_id", "=", self.huadong.id), ("state", "=", "held"), ("shared", "=", False)]
+            [
+                ("partner_id", "=", self.huadong.id),
+                ("state", "=", "held"),
+                ("shared", "=", False),
+            ]
         )
         self.assertTrue(shared and internal)
         internal.write({"agenda": "<p>SECRET-AGENDA</p>"})

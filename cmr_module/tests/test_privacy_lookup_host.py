@@ -105,9 +105,19 @@ class TestPrivacyLookupAfterErasure(CmrTimelineCase):
             )
         # Only the confirmation he asked for waits to be sent (then deleted).
         mails = self.env["mail.mail"].search(
-            ["|", ("email_to", "ilike", self.old_email), ("body_html", "ilike", self.old_email)]
+            [
+                "|",
+                ("email_to", "ilike", self.old_email),
+                ("body_html", "ilike", self.old_email),
+            ]
         )
-        self.assertEqual(len(mails), 1, mails.read(["subject", "email_to", "recipient_ids", "model", "res_id", "state"]))
+        self.assertEqual(
+            len(mails),
+            1,
+            mails.read(
+                ["subject", "email_to", "recipient_ids", "model", "res_id", "state"]
+            ),
+        )
         self.assertTrue(mails.auto_delete)
 
     def test_lookup_before_finds_everything(self):
@@ -151,11 +161,15 @@ class TestPrivacyLookupAfterErasure(CmrTimelineCase):
         models = {model for model, _id in found}
         self.assertNotIn("mail.message", models)
         # The portal user stays, archived, with an anonymous login.
-        users = self.env["res.users"].with_context(active_test=False).browse(
-            [res_id for model, res_id in found if model == "res.users"]
+        users = (
+            self.env["res.users"]
+            .with_context(active_test=False)
+            .browse([res_id for model, res_id in found if model == "res.users"])
         )
         self.assertFalse(any(users.mapped("active")))
-        self.assertTrue(all(login.startswith("erased-") for login in users.mapped("login")))
+        self.assertTrue(
+            all(login.startswith("erased-") for login in users.mapped("login"))
+        )
         for model in models - LEGALLY_HELD - {"res.partner", "res.users"}:
             self.assertTrue(model.startswith("cmr."), model)
         partner_ids = {res_id for model, res_id in found if model == "res.partner"}
