@@ -11,6 +11,9 @@ MANAGER = "cmr_module.group_cmr_manager"
 REMINDER_TYPE = "cmr_module.mail_activity_type_cmr_erasure_due"
 # Requests reminded per transaction of the scheduled action.
 REMIND_BATCH = 200
+# A customer with more messages, contacts and ledger lines than this is
+# erased in the background (cmr.job); smaller ones at once.
+ERASE_INLINE_MAX = 2000
 # What an erased customer's texts become: kept rows say something was there.
 ANONYMISED = "anonymised"
 # Partner fields that identify a person, emptied by an erasure and refused
@@ -370,22 +373,72 @@ class CmrPrivacyErasure(models.Model):
             )
 
     def action_approve(self):
-        """Erase now: confirmation to the customer first, then the data."""
+        """Erase now: confirmation to the customer first, then the data. A
+        customer with much history is erased by a background run (one
+        transaction: nothing half-erased), whose form the button opens."""
         self._check_manager()
+        jobs = self.env["cmr.job"]
         for erasure in self:
-            if erasure.state != "requested":
+            if erasure.state != "requested" or erasure.sudo().reviewer_id:
                 raise UserError(self.env._("Only a request to review can be approved."))
             erasure._workflow_write(
                 {"reviewer_id": self.env.uid, "review_date": fields.Datetime.now()}
             )
+            if erasure._size() > ERASE_INLINE_MAX:
+                erasure._log("approve", self.env._("Approved: erasure queued."))
+                jobs |= self.env["cmr.job"]._enqueue(
+                    self.env._("Erase %(request)s", request=erasure.name),
+                    erasure,
+                    "_job_erase",
+                )
+            else:
+                erasure.sudo()._erase()
+                erasure._close_reminders()
+        if len(jobs) == 1:
+            return jobs._action_open()
+        return True
+
+    def _size(self):
+        """How many messages, contacts and ledger lines the erasure of this
+        customer touches (one query)."""
+        self.ensure_one()
+        self.env.flush_all()
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .sudo()
+            .search([("id", "child_of", self.partner_id.id)])
+            .ids
+        )
+        return self.env.execute_query(
+            SQL(
+                """
+            SELECT (SELECT COUNT(*) FROM mail_message
+                     WHERE author_id = ANY(%(p)s)
+                        OR (model = 'res.partner' AND res_id = ANY(%(p)s)))
+                 + (SELECT COUNT(*) FROM cmr_contact WHERE partner_id = ANY(%(p)s))
+                 + (SELECT COUNT(*) FROM cmr_charter_log WHERE partner_id = ANY(%(p)s))
+                 + (SELECT COUNT(*) FROM cmr_points_line WHERE partner_id = ANY(%(p)s))
+                """,
+                p=partners,
+            )
+        )[0][0]
+
+    def _job_erase(self, job):
+        """The queued work of *Approve and Erase*: the whole erasure in one
+        step (one transaction), as the manager who approved."""
+        self._check_manager()
+        for erasure in self.filtered(lambda e: e.state == "requested"):
             erasure.sudo()._erase()
-        self._close_reminders()
+            erasure._close_reminders()
+        job._set_progress(len(self), len(self))
+        job._set_result(self, self.env._("Customer's personal data erased."))
         return True
 
     def action_refuse(self):
         self._check_manager()
         for erasure in self:
-            if erasure.state != "requested":
+            if erasure.state != "requested" or erasure.sudo().reviewer_id:
                 raise UserError(self.env._("Only a request to review can be refused."))
             if not (erasure.refusal_reason or "").strip():
                 raise UserError(self.env._("Write why the erasure is refused."))
@@ -428,6 +481,7 @@ class CmrPrivacyErasure(models.Model):
               FROM cmr_privacy_erasure e
               JOIN res_company c ON c.id = e.company_id
              WHERE e.state = 'requested'
+               AND e.reviewer_id IS NULL
                AND e.date_reminded IS NULL
                AND e.due_date IS NOT NULL
                AND c.cmr_erasure_reminder_days > 0

@@ -1,8 +1,11 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models import cmr_privacy_erasure as erasure_module
 from ..models.cmr_care_entitlement import HOLDING_STATES
-from .common import CmrPortalCase
+from .common import CmrPortalCase, run_queued
 from .timeline_common import CmrTimelineCase
 
 
@@ -415,3 +418,35 @@ class TestPrivacyErasureCards(CmrTimelineCase):
             alliance.with_user(self.cmr_admin).write(
                 {"erasure_card_policy": "settle", "erasure_point_value": 10**9}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestPrivacyErasureQueued(CmrTimelineCase):
+    """A customer with much history is erased by a background run."""
+
+    def test_big_customer_erased_in_the_background(self):
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
+        )
+        self.assertGreater(erasure._size(), 0)
+        as_manager = erasure.with_user(self.manager)
+        with patch.object(erasure_module, "ERASE_INLINE_MAX", 0):
+            action = as_manager.action_approve()
+        self.assertEqual(action["res_model"], "cmr.job")
+        self.assertEqual(erasure.state, "requested")
+        self.assertFalse(self.customer.cmr_erased)
+        self.assertIn("queued", erasure.log_ids[-1:].note)
+        # Approved: neither approved again nor refused meanwhile.
+        with self.assertRaises(UserError):
+            as_manager.action_approve()
+        as_manager.refusal_reason = "Changed my mind"
+        with self.assertRaises(UserError):
+            as_manager.action_refuse()
+        job = run_queued(self.env, action)
+        self.assertEqual(job.state, "done", job.summary)
+        self.assertEqual(job.user_id, self.manager)
+        self.assertEqual(erasure.state, "done")
+        self.assertTrue(self.customer.cmr_erased)
+        self.assertEqual(erasure.reviewer_id, self.manager)
