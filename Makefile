@@ -27,6 +27,7 @@ help:
 	@echo "make lint          pylint-odoo, oca-checks-odoo-module, oca-checks-po, ruff"
 	@echo "make lint-fix      apply the automatic fixes of ruff and the OCA checks"
 	@echo "make wheel-check   build the wheel and check its content"
+	@echo "make test-host     Odoo's portal, sale, privacy_lookup suites with cmr_module (long)"
 	@echo "make bench-NAME    tools/bench_NAME.py on a throwaway database ($(BENCHES))"
 	@echo "make db-status | stop-db | clean-db | psql   the private PostgreSQL cluster"
 
@@ -75,3 +76,9 @@ clean-db:
 
 psql:
 	@tools/pg.sh psql -d $${CMR_DB:-cmr_demo}
+
+.PHONY: test-host
+
+# Odoo's own suites with the addon installed (long: not part of `make test`).
+test-host:
+	@tools/test_host.sh

@@ -121,6 +121,8 @@
         "views/res_partner_keyaccount_views.xml",
         "views/cmr_keyaccount_portal_templates.xml",
         "views/cmr_keyaccount_menus.xml",
+        # Privacy (R9): cards at erasure, per alliance
+        "views/cmr_alliance_privacy_views.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",

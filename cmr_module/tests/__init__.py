@@ -30,3 +30,4 @@ from . import test_alliance_settlement_catchup
 from . import test_alliance_demo
 from . import test_alliance_races
 from . import test_alliance_fields
+from . import test_privacy_lookup_host

@@ -1,8 +1,11 @@
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from unittest.mock import patch
 
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from ..models import cmr_privacy_erasure as erasure_module
 from ..models.cmr_care_entitlement import HOLDING_STATES
-from .common import CmrPortalCase
+from .common import CmrPortalCase, run_queued
 from .timeline_common import CmrTimelineCase
 
 
@@ -295,3 +298,155 @@ class TestPrivacyErasurePortal(CmrPortalCase):
         self.assertNotIn("o_cmr_erasure_row", self.url_open("/my/privacy").text)
         with self.assertRaises(AccessError):
             erasure.with_user(self.user_b).read(["state"])
+
+
+@tagged("post_install", "-at_install")
+class TestPrivacyErasureCards(CmrTimelineCase):
+    """The cards' balances at erasure follow each alliance's rule."""
+
+    _trial_balance = TestPrivacyErasure._trial_balance
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cmr_admin = new_test_user(
+            cls.env,
+            login="privacy_cmr_admin",
+            groups="cmr_module.group_cmr_admin",
+            name="CMR Administrator",
+        )
+
+    def _posted_trial_balance(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT l.account_id, SUM(l.debit), SUM(l.credit), SUM(l.balance) "
+            "FROM account_move_line l JOIN account_move m ON m.id = l.move_id "
+            "WHERE m.state = 'posted' GROUP BY l.account_id ORDER BY l.account_id"
+        )
+        return self.env.cr.fetchall()
+
+    def _cards(self):
+        cards = self.env["cmr.membership"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        balances = cards._balances()
+        return cards.filtered(lambda c: balances.get(c.id, 0) > 0), balances
+
+    def test_forfeit_by_default(self):
+        cards, balances = self._cards()
+        self.assertTrue(cards)
+        self.assertEqual(
+            set(cards.alliance_id.mapped("erasure_card_policy")), {"forfeit"}
+        )
+        before = self._trial_balance()
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
+        )
+        self.assertIn("Forfeited", erasure.with_user(self.manager).card_plan)
+        erasure.with_user(self.manager).action_approve()
+        self.assertEqual(self._trial_balance(), before)
+        self.assertFalse(any(cards._balances().values()))
+        lines = self.env["cmr.points.line"].search(
+            [
+                ("membership_id", "in", cards.ids),
+                ("reason", "=", "Forfeited on erasure"),
+            ]
+        )
+        self.assertEqual(set(lines.mapped("kind")), {"adjust"})
+        self.assertEqual(
+            -sum(lines.mapped("points")), sum(balances[c.id] for c in cards)
+        )
+        self.assertFalse(erasure.credit_note_ids)
+        self.assertIn(
+            "forfeited",
+            erasure.log_ids.filtered(lambda line: line.action == "cards").note,
+        )
+
+    def test_settle_makes_a_draft_credit_note(self):
+        cards, balances = self._cards()
+        card = cards[0]
+        points = balances[card.id]
+        alliance = card.alliance_id
+        with self.assertRaises(AccessError):
+            alliance.with_user(self.manager).write({"erasure_card_policy": "settle"})
+        alliance.with_user(self.cmr_admin).write(
+            {"erasure_card_policy": "settle", "erasure_point_value": 0.5}
+        )
+        before = self._posted_trial_balance()
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
+        )
+        expected = card.company_id.currency_id.round(points * 0.5)
+        self.assertIn(
+            f"Settled: credit note of {expected}",
+            erasure.with_user(self.manager).card_plan,
+        )
+        erasure.with_user(self.manager).action_approve()
+        self.assertFalse(card._balances().get(card.id))
+        line = self.env["cmr.points.line"].search(
+            [("membership_id", "=", card.id), ("reason", "=", "Settled on erasure")]
+        )
+        self.assertEqual(
+            (line.kind, line.points, line.amount), ("redeem", -points, expected)
+        )
+        self.assertFalse(line.agreement_id, "no merchant owes or is owed these points")
+        note = erasure.credit_note_ids
+        self.assertEqual(len(note), 1)
+        self.assertEqual((note.move_type, note.state), ("out_refund", "draft"))
+        self.assertEqual(note.partner_id, self.customer)
+        self.assertEqual(note.amount_total, expected)
+        self.assertIn(card.card_number, note.invoice_line_ids.name)
+        # Posted books unchanged until the accountant posts the credit note.
+        self.assertEqual(self._posted_trial_balance(), before)
+        log = erasure.log_ids.filtered(lambda line: line.action == "cards").note
+        self.assertIn("1 settled", log)
+        self.assertIn(note.name or f"#{note.id}", log)
+        self.assertEqual(card.state, "suspended")
+        # Idempotent: a second run settles nothing more.
+        erasure._erase()
+        self.assertEqual(erasure.credit_note_ids, note)
+        note.with_user(self.manager).action_post()
+        self.assertEqual(note.state, "posted")
+
+    def test_settle_bad_value_refused(self):
+        alliance = self._cards()[0][0].alliance_id
+        with self.assertRaises(UserError):
+            alliance.with_user(self.cmr_admin).write(
+                {"erasure_card_policy": "settle", "erasure_point_value": 10**9}
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestPrivacyErasureQueued(CmrTimelineCase):
+    """A customer with much history is erased by a background run."""
+
+    def test_big_customer_erased_in_the_background(self):
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
+        )
+        self.assertGreater(erasure._size(), 0)
+        as_manager = erasure.with_user(self.manager)
+        with patch.object(erasure_module, "ERASE_INLINE_MAX", 0):
+            action = as_manager.action_approve()
+        self.assertEqual(action["res_model"], "cmr.job")
+        self.assertEqual(erasure.state, "requested")
+        self.assertFalse(self.customer.cmr_erased)
+        self.assertIn("queued", erasure.log_ids[-1:].note)
+        # Approved: neither approved again nor refused meanwhile.
+        with self.assertRaises(UserError):
+            as_manager.action_approve()
+        as_manager.refusal_reason = "Changed my mind"
+        with self.assertRaises(UserError):
+            as_manager.action_refuse()
+        job = run_queued(self.env, action)
+        self.assertEqual(job.state, "done", job.summary)
+        self.assertEqual(job.user_id, self.manager)
+        self.assertEqual(erasure.state, "done")
+        self.assertTrue(self.customer.cmr_erased)
+        self.assertEqual(erasure.reviewer_id, self.manager)

@@ -14,6 +14,9 @@ PORTAL_READABLE = {
         "state",
     },
     "cmr.privacy.erasure": {
+        "activity_exception_decoration",
+        "activity_exception_icon",
+        "activity_type_icon",
         "company_id",
         "date_requested",
         "due_date",
