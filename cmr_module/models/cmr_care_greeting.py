@@ -211,7 +211,9 @@ class CmrCareGreeting(models.Model):
             if not channel:
                 actions += [(channel, "channel_refused", row) for row in rows]
                 continue
-            answers = gate._check(list({row[0] for row in rows}), channel, topic or None, now)
+            answers = gate._check(
+                list({row[0] for row in rows}), channel, topic or None, now
+            )
             seen = set()
             for row in rows:
                 answer = answers[row[0]]

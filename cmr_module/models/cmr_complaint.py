@@ -1558,8 +1558,8 @@ class CmrComplaint(models.Model):
     def _cron_auto_close(self, batch_size=AUTO_CLOSE_BATCH):
         """Close answered complaints the customer left unconfirmed, a batch
         per call (the scheduler commits it and calls again while some are
-        due). A complaint the customer or staff is confirming, reopening or
-        rating at this moment is skipped (locked): their action decides;
+        due). A complaint the customer or staff is confirming or reopening
+        at this moment is skipped (locked): their action decides;
         a complaint changed since this call began is refused by the
         database and the batch is tried again."""
         now = fields.Datetime.now()

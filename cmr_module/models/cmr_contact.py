@@ -209,8 +209,7 @@ class CmrContactLog(models.Model):
         if locked:
             self.env.execute_query(
                 SQL(
-                    "UPDATE res_partner SET write_date = write_date "
-                    "WHERE id = ANY(%s)",
+                    "UPDATE res_partner SET write_date = write_date WHERE id = ANY(%s)",
                     locked,
                 )
             )

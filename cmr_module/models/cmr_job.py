@@ -269,8 +269,7 @@ class CmrJob(models.Model):
         self.ensure_one()
         rows = self.env.execute_query(
             SQL(
-                "SELECT id FROM cmr_job WHERE id = %s "
-                "FOR NO KEY UPDATE SKIP LOCKED",
+                "SELECT id FROM cmr_job WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
                 self.id,
             )
         )

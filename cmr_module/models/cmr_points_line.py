@@ -492,7 +492,9 @@ class CmrPointsLine(models.Model):
                     sorted(held),
                 )
             )
-        return [v for v in values if not v["sale_order_id"] or v["sale_order_id"] in held]
+        return [
+            v for v in values if not v["sale_order_id"] or v["sale_order_id"] in held
+        ]
 
     @api.model
     def _take_back_refunds(self):

@@ -37,7 +37,17 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
         with committed_env() as env:
             # What an interrupted run of this test may have left.
             env["res.users"].with_context(active_test=False).search(
-                [("login", "in", ("cron_safety_salesman", "cron_safety_manager"))]
+                [
+                    (
+                        "login",
+                        "in",
+                        (
+                            "cron_safety_salesman",
+                            "cron_safety_manager",
+                            "cron_safety_counter",
+                        ),
+                    )
+                ]
             ).unlink()
             salesman = new_test_user(
                 env,
@@ -49,13 +59,22 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
                 login="cron_safety_manager",
                 groups="cmr_module.group_cmr_manager",
             )
-            self.ids.update(salesman=salesman.id, manager=manager.id)
+            # The merchant's counter, a portal user of the merchant.
+            counter = new_test_user(
+                env, login="cron_safety_counter", groups="base.group_portal"
+            )
+            counter.partner_id.parent_id = self.ids["merchant"]
+            self.ids.update(
+                salesman=salesman.id, manager=manager.id, counter=counter.id
+            )
         self.addCleanup(self._cleanup_users)
 
     def _cleanup_users(self):
         with committed_env() as env:
             cr = env.cr
-            users = env["res.users"].browse([self.ids["salesman"], self.ids["manager"]])
+            users = env["res.users"].browse(
+                [self.ids["salesman"], self.ids["manager"], self.ids["counter"]]
+            )
             cr.execute("SELECT id FROM cmr_job WHERE user_id = ANY(%s)", [users.ids])
             job_ids = [row[0] for row in cr.fetchall()]
             if job_ids:
@@ -94,7 +113,11 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
 
         with ExitStack() as stack:
             stack.enter_context(
-                only(Line, "_expiring_cards", lambda ids: [i for i in ids if i == card_id])
+                only(
+                    Line,
+                    "_expiring_cards",
+                    lambda ids: [i for i in ids if i == card_id],
+                )
             )
             stack.enter_context(
                 only(
@@ -143,13 +166,29 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
         return lines(env, self.ids["card"], "expire").mapped("points")
 
     def redeem(self, env):
-        agreement = env["cmr.alliance.merchant"].browse(self.ids["agreement"])
-        return agreement._record_redemption(self.card_number, 30).points
+        """The counter's redemption, as the merchant's portal page runs it."""
+        counter = env(user=self.ids["counter"])
+        line = counter["cmr.alliance.merchant"]._portal_record(
+            counter.user.partner_id,
+            {
+                "card_number": self.card_number,
+                "kind": "redeem",
+                "quantity": 30,
+                "service_id": None,
+                "reference": None,
+                "proof": None,
+            },
+        )
+        return line.points
 
     def _assert_expired_once(self):
         with committed_env() as env:
-            self.assertEqual(lines(env, self.ids["card"], "expire").mapped("points"), [-100])
-            self.assertEqual(lines(env, self.ids["card"], "redeem").mapped("points"), [-30])
+            self.assertEqual(
+                lines(env, self.ids["card"], "expire").mapped("points"), [-100]
+            )
+            self.assertEqual(
+                lines(env, self.ids["card"], "redeem").mapped("points"), [-30]
+            )
             self.assertEqual(env["cmr.membership"].browse(self.ids["card"]).balance, 20)
             # A later run finds nothing left to expire.
             self.assertEqual(self.expire(env), [-100])
@@ -217,7 +256,9 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
                 [("membership_id", "=", self.ids["card"]), ("kind", "=", "adjust")]
             )
             self.assertEqual(taken_back.mapped("points"), [-50])
-            self.assertEqual(env["cmr.membership"].browse(self.ids["card"]).balance, 100)
+            self.assertEqual(
+                env["cmr.membership"].browse(self.ids["card"]).balance, 100
+            )
 
     def test_cron_safety_cancel_then_earning(self):
         order_id = self._confirmed_order()
@@ -236,17 +277,19 @@ class TestCronSafetyAllianceRaces(RaceAnyMixin, AllianceRaceCase):
         date_to = fields.Date.today().replace(day=1) - timedelta(days=1)
         date_from = date_to.replace(day=1)
         with committed_env() as env:
-            env["cmr.alliance.merchant"].browse(self.ids["agreement"]).date_start = (
-                date_from
-            )
+            env["cmr.alliance.merchant"].browse(
+                self.ids["agreement"]
+            ).date_start = date_from
         return date_from, date_to
 
     def settle_cron(self, env):
         with self.only_this_card(env):
             env["cmr.settlement"]._cron_settle_last_month()
-        return env["cmr.settlement"].search(
-            [("agreement_id", "=", self.ids["agreement"])]
-        ).ids
+        return (
+            env["cmr.settlement"]
+            .search([("agreement_id", "=", self.ids["agreement"])])
+            .ids
+        )
 
     def settle_button(self, date_from, date_to):
         def run(env):
@@ -312,7 +355,9 @@ class TestCronSafetyAllianceBatches(CronRunnerMixin, AllianceCase):
             self.earn(card, 40, days_ago=120)
         Line = self.env["cmr.points.line"]
         with (
-            only(Line, "_expiring_cards", lambda ids: [i for i in ids if i in cards.ids]),
+            only(
+                Line, "_expiring_cards", lambda ids: [i for i in ids if i in cards.ids]
+            ),
             self.crash_on_call(Line, "_expire_points", calls=(2,)),
         ):
             reports = self.run_cron(
@@ -400,9 +445,7 @@ class TestCronSafetyAllianceBatches(CronRunnerMixin, AllianceCase):
         ):
             reports = self.run_cron(
                 "cmr_module.ir_cron_cmr_settlement",
-                lambda env: env["cmr.settlement"]._cron_settle_last_month(
-                    batch_size=2
-                ),
+                lambda env: env["cmr.settlement"]._cron_settle_last_month(batch_size=2),
             )
         self.assertEqual(reports, [(2, 4), "crash", (2, 2), (2, 0)])
         statements = Settlement.search([("agreement_id", "in", agreements.ids)])

@@ -91,7 +91,9 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
     def _cleanup(self):
         with committed_env() as env:
             cr = env.cr
-            cr.execute("SELECT id FROM cmr_job WHERE user_id = %s", [self.ids["manager"]])
+            cr.execute(
+                "SELECT id FROM cmr_job WHERE user_id = %s", [self.ids["manager"]]
+            )
             job_ids = [row[0] for row in cr.fetchall()]
             for table, column in (
                 ("mail_message", "model"),
@@ -104,7 +106,8 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
                 )
             cr.execute("DELETE FROM cmr_job WHERE id = ANY(%s)", [job_ids])
             cr.execute(
-                "DELETE FROM cmr_care_visit WHERE partner_id = %s", [self.ids["partner"]]
+                "DELETE FROM cmr_care_visit WHERE partner_id = %s",
+                [self.ids["partner"]],
             )
             cr.execute("DELETE FROM cmr_care_plan WHERE id = %s", [self.ids["plan"]])
             cr.execute(
@@ -154,7 +157,8 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
 class TestCronSafetyCareBatches(CronRunnerMixin, CmrCareCase):
     def test_cron_safety_plans_resume_after_a_crash(self):
         customers = [
-            make_customer(self, f"Planned {index}", tier=self.gold) for index in range(5)
+            make_customer(self, f"Planned {index}", tier=self.gold)
+            for index in range(5)
         ]
         plans = self.env["cmr.care.plan"].create(
             [
@@ -204,15 +208,15 @@ class TestCronSafetyCareBatches(CronRunnerMixin, CmrCareCase):
             # 10 March, 20:00 in Shanghai.
             freeze_time(datetime(2026, 3, 10, 12, 0)),
             only(
-                Greeting, "_due", lambda rows: [r for r in rows if r[0] in customers.ids]
+                Greeting,
+                "_due",
+                lambda rows: [r for r in rows if r[0] in customers.ids],
             ),
             self.crash_on_call(Greeting, "_send", calls=(2,)),
         ):
             reports = self.run_cron(
                 "cmr_module.ir_cron_cmr_care_greetings",
-                lambda env: env["cmr.care.greeting"]._cron_send_greetings(
-                    batch_size=2
-                ),
+                lambda env: env["cmr.care.greeting"]._cron_send_greetings(batch_size=2),
             )
         self.assertEqual(reports, [(2, 3), "crash", (2, 1), (1, 0)])
         greetings = Greeting.search([("partner_id", "in", customers.ids)])
@@ -224,4 +228,3 @@ class TestCronSafetyCareBatches(CronRunnerMixin, CmrCareCase):
         )
         self.assertEqual(len(contacts), 5, "one message each")
         self.assertEqual(greetings.contact_id, contacts)
-

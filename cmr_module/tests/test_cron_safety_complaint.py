@@ -151,8 +151,10 @@ class TestCronSafetyComplaintRaces(RaceMixin, RaceAnyMixin, common.BaseCase):
     # ------------------------------------------------------------------
     def _answered_long_ago(self):
         with committed_env() as env:
-            sla = env["cmr.complaint.sla"].with_context(active_test=False).search(
-                [], order="auto_close_days", limit=1
+            sla = (
+                env["cmr.complaint.sla"]
+                .with_context(active_test=False)
+                .search([], order="auto_close_days", limit=1)
             )
             env.cr.execute(
                 "UPDATE cmr_complaint SET state = 'answered', sla_id = %s, "

@@ -26,11 +26,15 @@ class TestCronSafetyContactRace(RaceMixin, RaceAnyMixin, common.BaseCase):
         super().setUp()
         with committed_env() as env:
             # What an interrupted run of this test may have left.
-            users = env["res.users"].with_context(active_test=False).search(
-                [("login", "=", "cron_safety_contact_agent")]
+            users = (
+                env["res.users"]
+                .with_context(active_test=False)
+                .search([("login", "=", "cron_safety_contact_agent")])
             )
-            partners = env["res.partner"].with_context(active_test=False).search(
-                [("name", "=", "Cron safety contact customer")]
+            partners = (
+                env["res.partner"]
+                .with_context(active_test=False)
+                .search([("name", "=", "Cron safety contact customer")])
             )
             for user in users:
                 self._purge(env, partners.ids, user.id)

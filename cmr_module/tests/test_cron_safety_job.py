@@ -146,9 +146,11 @@ class TestCronSafetyJob(common.BaseCase):
         self.assertEqual(outcome[1], "killed")
         self.assertEqual(steps, [0, 1, 1, 2], "the killed step is run again")
         with committed_env() as env:
-            names = env["res.partner"].search(
-                [("name", "like", "Cron safety step %")]
-            ).mapped("name")
+            names = (
+                env["res.partner"]
+                .search([("name", "like", "Cron safety step %")])
+                .mapped("name")
+            )
         self.assertEqual(
             sorted(names),
             ["Cron safety step 0", "Cron safety step 1", "Cron safety step 2"],

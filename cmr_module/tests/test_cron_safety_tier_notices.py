@@ -36,9 +36,7 @@ class TestCronSafetyTierNoticeRace(RaceMixin, RaceAnyMixin, common.BaseCase):
                     "notice_template_id": env.ref(
                         "cmr_module.mail_template_cmr_tier_change"
                     ).id,
-                    "notify_topic_id": env.ref(
-                        "cmr_module.cmr_topic_relationship"
-                    ).id,
+                    "notify_topic_id": env.ref("cmr_module.cmr_topic_relationship").id,
                     "tier_ids": [
                         Command.create({"name": "CS Gold", "sequence": 0, "bound": 70}),
                         Command.create({"name": "CS Low", "sequence": 1, "bound": 0}),
