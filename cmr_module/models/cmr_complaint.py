@@ -1571,7 +1571,9 @@ class CmrComplaint(models.Model):
             "Closed automatically: the customer did not reply to the answer."
         )
         closed._message_log_batch({complaint.id: body for complaint in closed})
-        closed._request_rating()
+        # A customer busy elsewhere (a send to them at this moment) gets the
+        # rating request through the queue rather than failing the batch.
+        closed.with_context(cmr_contact_skip_locked=True)._request_rating()
         remaining = len(self._auto_close_due(now, None, lock=False))
         self.env["ir.cron"]._notify_progress(done=len(closed), remaining=remaining)
         return closed

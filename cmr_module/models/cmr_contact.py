@@ -116,10 +116,19 @@ class CmrContactLog(models.Model):
         # Internal sends work whoever triggered them (e.g. a customer in the
         # portal): the gate answers employees only, and the log is the addon's.
         partners = partners.sudo()
+        now_ids = set()
         if deliver:
             # Delivering now spends the customers' caps: two sends to one
             # customer (this one and the queue's release) never both pass.
-            self._lock_partners(partners.ids)
+            # A scheduled action (context ``cmr_contact_skip_locked``) does
+            # not wait for a customer another transaction holds: that
+            # customer's contact waits in the queue for the release instead.
+            now_ids = set(
+                self._lock_partners(
+                    partners.ids,
+                    skip_locked=self.env.context.get("cmr_contact_skip_locked"),
+                )
+            )
         answers = partners.cmr_check_contact(channel, topic or None)
         now = fields.Datetime.now()
         vals_list = []
@@ -148,12 +157,14 @@ class CmrContactLog(models.Model):
                 )
             else:
                 vals["state"] = "queued"
-                if not deliver:
+                if partner.id not in now_ids:
                     vals.update(scheduled_date=now, date=False)
             vals_list.append(vals)
         contacts = self.sudo().create(vals_list)
         if deliver:
-            contacts.filtered(lambda c: not c.refusal_reason)._deliver()
+            contacts.filtered(
+                lambda c: not c.refusal_reason and c.partner_id.id in now_ids
+            )._deliver()
         return contacts
 
     def _deliver(self):

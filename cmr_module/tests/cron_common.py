@@ -110,7 +110,11 @@ class RaceAnyMixin:
     ``SKIP LOCKED``). The first transaction stays open until the second has
     finished or waited ``hold`` seconds."""
 
-    def race_any(self, first, second, uid=SUPERUSER_ID, hold=1.0, second_uid=None):
+    def race_any(
+        self, first, second, uid=SUPERUSER_ID, hold=1.0, second_uid=None, retry=True
+    ):
+        """``retry=False`` runs the second once, as the cron worker runs a
+        batch: a serialization failure loses the whole batch (``error``)."""
         outcome = {"attempts": 0}
         first_done = threading.Event()
 
@@ -123,7 +127,11 @@ class RaceAnyMixin:
                         return second(env)
 
                     try:
-                        outcome["result"] = retrying(attempt, env)
+                        if retry:
+                            outcome["result"] = retrying(attempt, env)
+                        else:
+                            outcome["result"] = attempt()
+                            env.flush_all()
                     except UserError as error:
                         outcome["error"] = str(error)
                     outcome["waited"] = first_done.is_set()

@@ -22,22 +22,26 @@ class TestCronSafetyComplaintRaces(RaceMixin, RaceAnyMixin, common.BaseCase):
         super().setUp()
         with committed_env() as env:
             agent = env.ref("cmr_module.cmr_user_agent_li")
-            complaint = env["cmr.complaint"].create(
-                {
-                    "subject": "Cron safety complaint",
-                    "partner_id": env.ref("cmr_module.cmr_partner_wang_ming").id,
-                    "user_id": agent.id,
-                    "reply_channel_id": env.ref("cmr_module.cmr_channel_wechat").id,
-                }
+            complaint, other = env["cmr.complaint"].create(
+                [
+                    {
+                        "subject": subject,
+                        "partner_id": env.ref("cmr_module.cmr_partner_wang_ming").id,
+                        "user_id": agent.id,
+                        "reply_channel_id": env.ref("cmr_module.cmr_channel_wechat").id,
+                    }
+                    for subject in ("Cron safety complaint", "Cron safety other")
+                ]
             )
             self.agent_id = agent.id
             self.complaint_id = complaint.id
+            self.other_id = other.id
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with committed_env() as env:
             cr = env.cr
-            ids = [self.complaint_id]
+            ids = [self.complaint_id, self.other_id]
             for table, column in (
                 ("mail_message", "model"),
                 ("mail_followers", "res_model"),
@@ -149,7 +153,8 @@ class TestCronSafetyComplaintRaces(RaceMixin, RaceAnyMixin, common.BaseCase):
     # ------------------------------------------------------------------
     # Automatic close and staff confirming the answer
     # ------------------------------------------------------------------
-    def _answered_long_ago(self):
+    def _answered_long_ago(self, *complaint_ids):
+        complaint_ids = list(complaint_ids or [self.complaint_id])
         with committed_env() as env:
             sla = (
                 env["cmr.complaint.sla"]
@@ -159,14 +164,43 @@ class TestCronSafetyComplaintRaces(RaceMixin, RaceAnyMixin, common.BaseCase):
             env.cr.execute(
                 "UPDATE cmr_complaint SET state = 'answered', sla_id = %s, "
                 "answer_date = (now() AT TIME ZONE 'UTC') - interval '60 days' "
-                "WHERE id = %s",
-                [sla.id, self.complaint_id],
+                "WHERE id = ANY(%s)",
+                [sla.id, complaint_ids],
             )
 
     def auto_close(self, env):
         esc, close = self.only_this_complaint(env)
         with esc, close:
             return env["cmr.complaint"]._cron_auto_close().ids
+
+    def test_cron_safety_auto_close_batch_survives_a_busy_complaint(self):
+        """The cron worker does not retry a batch: one complaint staff are
+        confirming at that moment must not cost the batch the others."""
+        self._answered_long_ago(self.complaint_id, self.other_id)
+        mine = [self.complaint_id, self.other_id]
+
+        def auto_close_both(env):
+            with only(
+                env["cmr.complaint"],
+                "_auto_close_due",
+                lambda found: found.filtered(lambda c: c.id in mine),
+            ):
+                return env["cmr.complaint"]._cron_auto_close().ids
+
+        outcome = self.race_any(self.confirm, auto_close_both, retry=False)
+        self.assertEqual(outcome["first"], "closed")
+        self.assertNotIn("error", outcome)
+        self.assertEqual(outcome["result"], [self.other_id])
+        with committed_env() as env:
+            states = env["cmr.complaint"].browse(mine).mapped("state")
+            self.assertEqual(states, ["closed", "closed"])
+            # The customer was busy (the confirmation asked them to rate
+            # the first one): the second request waits in the queue.
+            request = env["cmr.contact"].search(
+                [("res_model", "=", "cmr.complaint"), ("res_id", "=", self.other_id)]
+            )
+            self.assertEqual(request.mapped("state"), ["queued"])
+            self.assertTrue(request.scheduled_date)
 
     def confirm(self, env):
         agent = env(user=self.agent_id)
