@@ -16,6 +16,9 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# Greetings sent or dropped per transaction by the scheduled action.
+GREETING_BATCH = 2000
+
 DUE_QUERY = """
 WITH zone (tz, local_date, leap) AS (
     SELECT * FROM unnest(%(tz)s::varchar[], %(local_date)s::date[], %(leap)s::bool[])
@@ -172,8 +175,12 @@ class CmrCareGreeting(models.Model):
     # Sending
     # ------------------------------------------------------------------
     @api.model
-    def _cron_send_greetings(self, now=None):
-        """Send the greetings due now (see the module's docstring)."""
+    def _cron_send_greetings(self, now=None, batch_size=GREETING_BATCH):
+        """Send the greetings due now (see the module's docstring), at most
+        ``batch_size`` sent or dropped per call: the scheduler commits each
+        call and calls again while some are left. A greeting row is written
+        with its contact in the same transaction, under the unique key: a
+        call that crashed left neither, the next one sends it, once."""
         now = now or fields.Datetime.now()
         self._expire(now)
         due = self._due(now)
@@ -195,31 +202,44 @@ class CmrCareGreeting(models.Model):
             by_channel[channel].append(row)
         Contact = self.env["cmr.contact"].sudo()
         gate = self.env["cmr.contact.gate"]
-        created = self.browse()
+        # What this run can do now: (channel, refusal or None to send, row).
+        # Greetings the gate allows later today wait; a customer's second
+        # occasion of the day waits for the next call (one greeting per
+        # customer per call to the contact log).
+        actions, deferred = [], 0
         for channel, rows in by_channel.items():
-            ids = list({row[0] for row in rows})
             if not channel:
-                created |= self._record(rows, "dropped", "channel_refused")
+                actions += [(channel, "channel_refused", row) for row in rows]
                 continue
-            answers = gate._check(ids, channel, topic or None, now)
-            send, drop = [], defaultdict(list)
+            answers = gate._check(
+                list({row[0] for row in rows}), channel, topic or None, now
+            )
+            seen = set()
             for row in rows:
                 answer = answers[row[0]]
                 if answer["allowed"]:
-                    send.append(row)
-                elif not self._later_today(by_id[row[0]], answer, row[3]):
-                    drop[answer["reason"]].append(row)
-            for reason, dropped in drop.items():
-                created |= self._record(dropped, "dropped", reason)
-            # One greeting per customer per call to the contact log; a
-            # second occasion the same day waits for the next run.
-            first, seen = [], set()
-            for row in send:
-                if row[0] not in seen:
+                    if row[0] in seen:
+                        deferred += 1
+                        continue
                     seen.add(row[0])
-                    first.append(row)
-            if first:
-                created |= self._send(first, channel, topic, Contact)
+                    actions.append((channel, None, row))
+                elif not self._later_today(by_id[row[0]], answer, row[3]):
+                    actions.append((channel, answer["reason"], row))
+        batch = actions[:batch_size]
+        drop, send = defaultdict(list), defaultdict(list)
+        for channel, reason, row in batch:
+            if reason:
+                drop[reason].append(row)
+            else:
+                send[channel].append(row)
+        created = self.browse()
+        for reason, dropped in drop.items():
+            created |= self._record(dropped, "dropped", reason)
+        for channel, rows in send.items():
+            created |= self._send(rows, channel, topic, Contact)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(actions) - len(batch) + deferred
+        )
         return created
 
     @api.model

@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 # Visits are generated this many days ahead of their date.
 GENERATE_AHEAD_DAYS = 30
@@ -104,11 +105,14 @@ class CmrCarePlan(models.Model):
     def _cron_generate_visits(self, batch_size=5000, today=None):
         """Generate the visits due within ``GENERATE_AHEAD_DAYS`` days, in
         batches: one entitlement query per batch and slot day, one
-        ``create`` per batch, one ``write`` per new next date."""
+        ``create`` per batch, one ``write`` per new next date. A batch's
+        visits and the plans' next dates are written in one transaction,
+        on locked plans (``_plans_due``): a batch that crashed wrote
+        neither, the next call generates it, once."""
         today = today or fields.Date.context_today(self)
         horizon = today + timedelta(days=GENERATE_AHEAD_DAYS)
         domain = [("active", "=", True), ("next_date", "<=", horizon)]
-        plans = self.search(domain, limit=batch_size, order="next_date, id")
+        plans = self._plans_due(horizon, batch_size)
         if not plans:
             return 0
         Visit = self.env["cmr.care.visit"].sudo()
@@ -144,6 +148,30 @@ class CmrCarePlan(models.Model):
         remaining = self.search_count(domain)
         self.env["ir.cron"]._notify_progress(done=len(plans), remaining=remaining)
         return len(allocated)
+
+    @api.model
+    def _plans_due(self, horizon, limit):
+        """The next ``limit`` active plans due by ``horizon``, locked until
+        the transaction ends: the scheduled action and the queued *Generate
+        Visits Now* never generate one occurrence twice. A plan the other is
+        generating right now is skipped (it moves the plan's next date);
+        one moved since this transaction began fails the lock (REPEATABLE
+        READ) and the batch is tried again."""
+        self.flush_model(["active", "next_date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM cmr_care_plan
+                 WHERE active AND next_date <= %s
+                 ORDER BY next_date, id
+                 LIMIT %s
+                   FOR NO KEY UPDATE SKIP LOCKED
+                """,
+                horizon,
+                limit,
+            )
+        )
+        return self.browse(row[0] for row in rows)
 
     @api.model
     def _first_slot(self, Visit, gate, partner, service, zone, day):

@@ -23,6 +23,10 @@ from .cmr_input_guard import (
     has_control_characters,
 )
 
+# Complaints the scheduled actions handle per transaction.
+ESCALATION_BATCH = 2000
+AUTO_CLOSE_BATCH = 500
+
 # Set by the complaint's workflow only (buttons, scheduled actions), never
 # by a plain write: the owner, the stage and what the KPIs are made of.
 WORKFLOW_FIELDS = frozenset(
@@ -1420,39 +1424,19 @@ class CmrComplaint(models.Model):
         return managers
 
     @api.model
-    def _cron_escalate(self):
+    def _cron_escalate(self, batch_size=ESCALATION_BATCH):
         """Remind owners before the deadline; flag breaches and tell the
         manager. Each deadline is reminded and escalated once: a new one
         (acknowledged, reopened) is followed again. A few set-based queries
         whatever the number of complaints; the activities are created in
-        one batch."""
+        one batch. At most ``batch_size`` of each per call, locked: the
+        scheduler commits each call and calls again while some are due. A
+        complaint its owner is handling at this moment (acknowledging,
+        answering: they flag a missed deadline themselves) is skipped; the
+        flags are written with the activities, so a call that crashed left
+        neither and the next one does both, once."""
         now = fields.Datetime.now()
-        self.flush_model()
-        to_remind = self.browse(
-            id_
-            for [id_] in self.env.execute_query(
-                SQL(
-                    """SELECT id FROM cmr_complaint
-                        WHERE state IN %(open)s AND user_id IS NOT NULL
-                          AND reminder_date <= %(now)s AND deadline >= %(now)s
-                          AND reminded_deadline IS DISTINCT FROM deadline""",
-                    open=OPEN_STATES,
-                    now=now,
-                )
-            )
-        )
-        breaches = self.browse(
-            id_
-            for [id_] in self.env.execute_query(
-                SQL(
-                    """SELECT id FROM cmr_complaint
-                        WHERE state IN %(open)s AND deadline < %(now)s
-                          AND escalated_deadline IS DISTINCT FROM deadline""",
-                    open=OPEN_STATES,
-                    now=now,
-                )
-            )
-        )
+        to_remind, breaches = self._escalation_due(now, batch_size)
         reminder_type = self.env.ref(
             "cmr_module.mail_activity_type_cmr_complaint_reminder"
         )
@@ -1485,7 +1469,8 @@ class CmrComplaint(models.Model):
                     """UPDATE cmr_complaint
                           SET reminded_deadline = deadline,
                               write_uid = %(uid)s, write_date = %(now)s
-                        WHERE id = ANY(%(ids)s)""",
+                        WHERE id = ANY(%(ids)s)
+                          AND reminded_deadline IS DISTINCT FROM deadline""",
                     uid=self.env.uid,
                     now=now,
                     ids=to_remind.ids,
@@ -1500,7 +1485,8 @@ class CmrComplaint(models.Model):
                               breach_date = COALESCE(breach_date, %(now)s),
                               breach_count = COALESCE(breach_count, 0) + 1,
                               write_uid = %(uid)s, write_date = %(now)s
-                        WHERE id = ANY(%(ids)s)""",
+                        WHERE id = ANY(%(ids)s)
+                          AND escalated_deadline IS DISTINCT FROM deadline""",
                     uid=self.env.uid,
                     now=now,
                     ids=breaches.ids,
@@ -1517,31 +1503,100 @@ class CmrComplaint(models.Model):
                 "write_date",
             ]
         )
+        done = to_remind | breaches
+        remaining = 0
+        if done:
+            remaining = sum(
+                len(found) for found in self._escalation_due(now, None, lock=False)
+            )
+        self.env["ir.cron"]._notify_progress(done=len(done), remaining=remaining)
         return {"reminded": len(to_remind), "breached": len(breaches)}
 
     @api.model
-    def _cron_auto_close(self):
-        """Close answered complaints the customer left unconfirmed."""
-        now = fields.Datetime.now()
-        closed = self.browse()
-        days_values = {
-            days
-            for [days] in self.env["cmr.complaint.sla"]
-            .with_context(active_test=False)
-            ._read_group([], ["auto_close_days"])
-        }
-        for days in days_values:
-            closed |= self.search(
-                [
-                    ("state", "=", "answered"),
-                    ("sla_id.auto_close_days", "=", days),
-                    ("answer_date", "<=", now - timedelta(days=days)),
-                ]
+    def _escalation_due(self, now, limit, lock=True):
+        """(to remind, breached) at ``now``: the first ``limit`` of each,
+        locked (those another transaction holds are skipped) unless
+        ``lock`` is False."""
+        self.flush_model()
+        suffix = SQL(
+            "ORDER BY id %s %s",
+            SQL("LIMIT %s", limit) if limit else SQL(),
+            SQL("FOR NO KEY UPDATE SKIP LOCKED") if lock else SQL(),
+        )
+        to_remind = self.browse(
+            id_
+            for [id_] in self.env.execute_query(
+                SQL(
+                    """SELECT id FROM cmr_complaint
+                        WHERE state IN %(open)s AND user_id IS NOT NULL
+                          AND reminder_date <= %(now)s AND deadline >= %(now)s
+                          AND reminded_deadline IS DISTINCT FROM deadline
+                          %(suffix)s""",
+                    open=OPEN_STATES,
+                    now=now,
+                    suffix=suffix,
+                )
             )
+        )
+        breaches = self.browse(
+            id_
+            for [id_] in self.env.execute_query(
+                SQL(
+                    """SELECT id FROM cmr_complaint
+                        WHERE state IN %(open)s AND deadline < %(now)s
+                          AND escalated_deadline IS DISTINCT FROM deadline
+                          %(suffix)s""",
+                    open=OPEN_STATES,
+                    now=now,
+                    suffix=suffix,
+                )
+            )
+        )
+        return to_remind, breaches
+
+    @api.model
+    def _cron_auto_close(self, batch_size=AUTO_CLOSE_BATCH):
+        """Close answered complaints the customer left unconfirmed, a batch
+        per call (the scheduler commits it and calls again while some are
+        due). A complaint the customer or staff is confirming or reopening
+        at this moment is skipped (locked): their action decides;
+        a complaint changed since this call began is refused by the
+        database and the batch is tried again."""
+        now = fields.Datetime.now()
+        closed = self._auto_close_due(now, batch_size)
+        if not closed:
+            return closed
         closed._set_state("closed", close_date=now)
         body = self.env._(
             "Closed automatically: the customer did not reply to the answer."
         )
         closed._message_log_batch({complaint.id: body for complaint in closed})
-        closed._request_rating()
+        # A customer busy elsewhere (a send to them at this moment) gets the
+        # rating request through the queue rather than failing the batch.
+        closed.with_context(cmr_contact_skip_locked=True)._request_rating()
+        remaining = len(self._auto_close_due(now, None, lock=False))
+        self.env["ir.cron"]._notify_progress(done=len(closed), remaining=remaining)
         return closed
+
+    @api.model
+    def _auto_close_due(self, now, limit, lock=True):
+        """The answered complaints whose customer has not replied within
+        their service level's days at ``now``: the first ``limit``, locked
+        (those another transaction holds are skipped) unless ``lock`` is
+        False. Archived service levels still apply."""
+        self.flush_model()
+        self.env["cmr.complaint.sla"].flush_model(["auto_close_days"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT c.id FROM cmr_complaint c
+                     JOIN cmr_complaint_sla s ON s.id = c.sla_id
+                    WHERE c.state = 'answered'
+                      AND c.answer_date <= %(now)s
+                          - make_interval(days => s.auto_close_days)
+                    ORDER BY c.id %(limit)s %(lock)s""",
+                now=now,
+                limit=SQL("LIMIT %s", limit) if limit else SQL(),
+                lock=SQL("FOR NO KEY UPDATE OF c SKIP LOCKED") if lock else SQL(),
+            )
+        )
+        return self.browse(row[0] for row in rows)

@@ -4,6 +4,10 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+# Queued contacts the scheduled action releases per transaction.
+RELEASE_BATCH = 1000
 
 GATE_REASONS = [
     ("do_not_contact", "Do not contact"),
@@ -112,6 +116,19 @@ class CmrContactLog(models.Model):
         # Internal sends work whoever triggered them (e.g. a customer in the
         # portal): the gate answers employees only, and the log is the addon's.
         partners = partners.sudo()
+        now_ids = set()
+        if deliver:
+            # Delivering now spends the customers' caps: two sends to one
+            # customer (this one and the queue's release) never both pass.
+            # A scheduled action (context ``cmr_contact_skip_locked``) does
+            # not wait for a customer another transaction holds: that
+            # customer's contact waits in the queue for the release instead.
+            now_ids = set(
+                self._lock_partners(
+                    partners.ids,
+                    skip_locked=self.env.context.get("cmr_contact_skip_locked"),
+                )
+            )
         answers = partners.cmr_check_contact(channel, topic or None)
         now = fields.Datetime.now()
         vals_list = []
@@ -140,12 +157,14 @@ class CmrContactLog(models.Model):
                 )
             else:
                 vals["state"] = "queued"
-                if not deliver:
+                if partner.id not in now_ids:
                     vals.update(scheduled_date=now, date=False)
             vals_list.append(vals)
         contacts = self.sudo().create(vals_list)
         if deliver:
-            contacts.filtered(lambda c: not c.refusal_reason)._deliver()
+            contacts.filtered(
+                lambda c: not c.refusal_reason and c.partner_id.id in now_ids
+            )._deliver()
         return contacts
 
     def _deliver(self):
@@ -178,13 +197,66 @@ class CmrContactLog(models.Model):
         manual.write({"state": "to_deliver", "date": now, "refusal_reason": False})
 
     @api.model
-    def _cron_send_queued(self, batch_size=1000):
-        """Send the queued contacts whose next allowed moment has come."""
-        queued = self.search(
-            [("state", "=", "queued"), ("scheduled_date", "<=", fields.Datetime.now())],
-            limit=batch_size,
-            order="scheduled_date, id",
+    def _lock_partners(self, partner_ids, skip_locked=False):
+        """Lock the customers' rows until the transaction ends, and rewrite
+        them (same values), before the gate counts their contacts against
+        the caps: a second sender waits; in REPEATABLE READ it is then
+        refused (serialization failure) and retried, and counts the first's
+        contact. With ``skip_locked``, customers another transaction holds
+        are left out. Returns the ids locked."""
+        ids = sorted(set(partner_ids))
+        if not ids:
+            return []
+        self.env["res.partner"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id "
+                "FOR NO KEY UPDATE %s",
+                ids,
+                SQL("SKIP LOCKED") if skip_locked else SQL(),
+            )
         )
+        locked = [row[0] for row in rows]
+        if locked:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE res_partner SET write_date = write_date WHERE id = ANY(%s)",
+                    locked,
+                )
+            )
+        return locked
+
+    @api.model
+    def _queued_due(self, now, limit):
+        """The next ``limit`` queued contacts due at ``now``, locked; those
+        another transaction holds are skipped."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM cmr_contact
+                 WHERE state = 'queued' AND scheduled_date <= %s
+                 ORDER BY scheduled_date, id
+                 LIMIT %s
+                   FOR NO KEY UPDATE SKIP LOCKED
+                """,
+                now,
+                limit,
+            )
+        )
+        return self.browse(row[0] for row in rows)
+
+    @api.model
+    def _cron_send_queued(self, batch_size=RELEASE_BATCH):
+        """Send the queued contacts whose next allowed moment has come, a
+        batch per call (the scheduler commits it and calls again while some
+        are due). Contacts and customers another transaction holds (staff
+        cancelling the contact, a send to the customer now) are skipped:
+        the next call takes them."""
+        now = fields.Datetime.now()
+        queued = self._queued_due(now, batch_size)
+        locked = set(self._lock_partners(queued.partner_id.ids, skip_locked=True))
+        queued = queued.filtered(lambda c: c.partner_id.id in locked)
         groups = {}
         for contact in queued:
             groups.setdefault((contact.channel_id, contact.topic_id), self.browse())
@@ -220,8 +292,9 @@ class CmrContactLog(models.Model):
                     seen.add(contact.partner_id.id)
                     first |= contact
             first._deliver()
+        self.flush_model()
         remaining = self.search_count(
-            [("state", "=", "queued"), ("scheduled_date", "<=", fields.Datetime.now())]
+            [("state", "=", "queued"), ("scheduled_date", "<=", now)]
         )
         self.env["ir.cron"]._notify_progress(done=len(queued), remaining=remaining)
 

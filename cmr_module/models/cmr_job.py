@@ -263,6 +263,18 @@ class CmrJob(models.Model):
         )
         return self.sudo().browse(rows[0][0]) if rows else self.browse()
 
+    def _try_lock_for_step(self):
+        """Lock this job's row for the step, or False when another runner
+        holds it (``SKIP LOCKED``: never wait for a step to end)."""
+        self.ensure_one()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM cmr_job WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        return bool(rows)
+
     def _run_step(self):
         """Run one step of this job as the user who queued it, with the
         companies they had selected."""
@@ -293,9 +305,19 @@ class CmrJob(models.Model):
             values.update(state="running", date_started=fields.Datetime.now())
         job.write(values)
         # A step killed by the time limit (or the server) is rolled back: the
-        # attempt it counts must stay, so that such a run ends.
+        # attempt it counts must stay, so that such a run ends (after
+        # MAX_ATTEMPTS). Hence this commit, the one in the addon: the
+        # scheduler would roll the count back with the step.
         if not getattr(threading.current_thread(), "testing", False):
             self.env.cr.commit()  # pylint: disable=invalid-commit
+            # The commit freed the job's row: another runner may have taken
+            # it meanwhile. The step runs only under the row's lock, on the
+            # job as it is now; else it is the other runner's.
+            if not job._try_lock_for_step():
+                return
+            job.invalidate_recordset()
+            if job.state in ("done", "failed"):
+                return
         companies = [
             c for c in job.allowed_company_ids or [] if c in user.company_ids.ids
         ]

@@ -352,7 +352,7 @@ class CmrMembership(models.Model):
             )
         )
 
-    def _lock(self):
+    def _lock(self, skip_locked=False):
         """Lock the cards' rows until the end of the transaction: two
         movements of one card never interleave.
 
@@ -360,22 +360,30 @@ class CmrMembership(models.Model):
         REPEATABLE READ, where a transaction that waited for the lock still
         reads its older snapshot. Because the row was updated, PostgreSQL
         refuses the waiting transaction (serialization failure) and Odoo
-        retries the request, which then sees the first movement."""
-        if self.ids:
-            self.env.execute_query(
-                SQL(
-                    "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
-                    "ORDER BY id FOR UPDATE",
-                    list(self.ids),
-                )
+        retries the request, which then sees the first movement.
+
+        With ``skip_locked`` (scheduled actions), cards another transaction
+        holds are left out. Returns the cards locked."""
+        if not self.ids:
+            return self
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM cmr_membership WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE %s",
+                list(self.ids),
+                SQL("SKIP LOCKED") if skip_locked else SQL(),
             )
+        )
+        locked = [row[0] for row in rows]
+        if locked:
             self.env.execute_query(
                 SQL(
                     "UPDATE cmr_membership SET write_date = write_date "
                     "WHERE id = ANY(%s)",
-                    list(self.ids),
+                    locked,
                 )
             )
+        return self.browse(locked)
 
     def _earn(self, points, agreement=None, amount=0.0, product=None, reference=None):
         self.ensure_one()

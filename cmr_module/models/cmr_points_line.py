@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 
 # Cards whose old points the scheduled expiry handles per transaction.
 EXPIRY_BATCH = 20000
+# Earnings the hourly run writes per transaction.
+EARN_BATCH = 5000
 
 KINDS = [
     ("earn", "Earn"),
@@ -373,6 +375,14 @@ class CmrPointsLine(models.Model):
         """Points for paid customer invoices or confirmed sales orders of
         members, per their alliance's rule; each document earns once per
         card. Returns the new lines."""
+        return self._create_earnings(self._earnings_due())
+
+    @api.model
+    def _earnings_due(self):
+        """The values of the earning lines owed by paid invoices and
+        confirmed orders and not written yet, in document order (two
+        queries); documents past the ledger's bounds or worth no point are
+        left out."""
         self.flush_model()
         self.env["account.move"].flush_model()
         self.env["sale.order"].flush_model()
@@ -446,7 +456,45 @@ class CmrPointsLine(models.Model):
                         "reference": name,
                     }
                 )
+        return values
+
+    @api.model
+    def _create_earnings(self, values):
         return self.sudo().create(values)
+
+    @api.model
+    def _hold_orders(self, values):
+        """The earnings of ``values`` whose sales order (if any) this
+        transaction could lock and rewrite (``SKIP LOCKED``): an order being
+        cancelled at this moment is left to the next call, which sees it
+        cancelled; an order cancelled after this transaction began fails
+        the lock (REPEATABLE READ) and the batch is tried again. Once the
+        earning is written, a cancellation waits for it, is retried and
+        takes it back at once."""
+        order_ids = sorted({v["sale_order_id"] for v in values if v["sale_order_id"]})
+        if not order_ids:
+            return values
+        self.env["sale.order"].flush_model()
+        held = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM sale_order WHERE id = ANY(%s) ORDER BY id "
+                    "FOR NO KEY UPDATE SKIP LOCKED",
+                    order_ids,
+                )
+            )
+        }
+        if held:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE sale_order SET write_date = write_date WHERE id = ANY(%s)",
+                    sorted(held),
+                )
+            )
+        return [
+            v for v in values if not v["sale_order_id"] or v["sale_order_id"] in held
+        ]
 
     @api.model
     def _take_back_refunds(self):
@@ -585,19 +633,32 @@ class CmrPointsLine(models.Model):
     def _cron_expire_points(self, batch_size=EXPIRY_BATCH):
         """Expire cards, then old points, a batch of cards per call: the
         scheduler commits each batch and calls again while some are left, so
-        the cards are never locked long."""
+        the cards are never locked long. A card a counter is using at this
+        moment is skipped (its redemption expires its old points first);
+        the expiry is computed under each card's lock, from its ledger: a
+        batch that crashed wrote nothing and the next call finds it due."""
         self.env["cmr.membership"]._expire_cards()
         day = fields.Date.context_today(self)
         card_ids = self._expiring_cards(day)
         batch = card_ids[:batch_size]
-        self.env["cmr.membership"].browse(batch)._lock()
-        self._expire_points(day, batch)
+        held = self.env["cmr.membership"].browse(batch)._lock(skip_locked=True)
+        self._expire_points(day, held.ids)
         self.env["ir.cron"]._notify_progress(
-            done=len(batch), remaining=len(card_ids) - len(batch)
+            done=len(held), remaining=len(card_ids) - len(batch)
         )
 
     @api.model
-    def _cron_earn_from_company(self):
-        self._earn_from_company()
+    def _cron_earn_from_company(self, batch_size=EARN_BATCH):
+        """Earnings owed by the company's documents, a batch per call (the
+        scheduler commits it and calls again while some are owed); then the
+        take-backs of credit notes and cancelled orders. Each document earns
+        once per card (unique keys), each earning is taken back once: a
+        batch that crashed wrote nothing, the next call finds it owed."""
+        due = self._earnings_due()
+        batch = self._hold_orders(due[:batch_size])
+        self._create_earnings(batch)
         self._take_back_refunds()
         self._take_back_cancelled_orders()
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=max(len(due) - batch_size, 0)
+        )

@@ -414,9 +414,15 @@ class CmrSettlement(models.Model):
         return periods
 
     @api.model
-    def _cron_settle_last_month(self):
+    def _cron_settle_last_month(self, batch_size=SETTLE_BATCH):
         """Settle every complete month not settled yet (normally last month;
-        after missed runs, each missed month in order), per company."""
+        after missed runs, each missed month in order), per company, about
+        ``batch_size`` agreements per call: the scheduler commits each call
+        and calls again while some are left. What is left is read from the
+        statements each time (``_unsettled_periods``), and a period is
+        settled once per agreement under the agreements' lock (the queued
+        *Settle Merchants* button does the same): a call that crashed wrote
+        nothing, the next one settles it."""
         until = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
         # Archived agreements too: their transactions of the month are owed.
         agreements = (
@@ -424,17 +430,23 @@ class CmrSettlement(models.Model):
             .with_context(active_test=False)
             .search([("date_start", "<=", until)])
         )
+        done = left = 0
         for company in agreements.company_id:
             company_agreements = agreements.filtered(
                 lambda a, c=company: a.company_id == c
             )
             periods = self._unsettled_periods(company_agreements, until)
             for (date_from, date_to), todo in sorted(periods.items()):
+                if done >= batch_size:
+                    left += len(todo)
+                    continue
+                batch = todo[: batch_size - done]
                 # One company's error (e.g. no journal) does not stop the
                 # others'; its later months wait, so no month is skipped.
+                # Nor are they counted as left: the next run tries again.
                 try:
                     with self.env.cr.savepoint():
-                        self.with_company(company)._settle(todo, date_from, date_to)
+                        self.with_company(company)._settle(batch, date_from, date_to)
                 except UserError as error:
                     _logger.warning(
                         "Settlement of %s for %s skipped: %s",
@@ -443,6 +455,8 @@ class CmrSettlement(models.Model):
                         error,
                     )
                     break
+                done += len(batch)
+                left += len(todo) - len(batch)
             # Statements computed earlier whose documents failed get them now.
             drafts = self.search(
                 [
@@ -458,3 +472,4 @@ class CmrSettlement(models.Model):
                     _logger.warning(
                         "Settlement documents for %s skipped: %s", company.name, error
                     )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=left)

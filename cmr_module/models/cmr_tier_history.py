@@ -163,13 +163,43 @@ class CmrTierHistory(models.Model):
         return count
 
     @api.model
-    def _cron_send_notices(self):
-        """Tell customers who moved up or down, one batch per call."""
-        batch = self._pending_notices(NOTICE_BATCH)
-        if batch:
-            batch._notify_customers()
-        remaining = self._pending_notice_count() if batch else 0
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+    def _cron_send_notices(self, batch_size=NOTICE_BATCH):
+        """Tell customers who moved up or down, one batch per call (the
+        scheduler commits it and calls again while some are pending). The
+        notice is the history line's contact: a batch that crashed left
+        none, the next call sends them."""
+        batch = self._pending_notices(batch_size)
+        held = batch._hold_standings() if batch else batch
+        if held:
+            held._notify_customers()
+        remaining = self._pending_notice_count() if held else 0
+        self.env["ir.cron"]._notify_progress(done=len(held), remaining=remaining)
+
+    def _hold_standings(self):
+        """The lines of ``self`` whose customer's standing on the ladder this
+        transaction could lock (``SKIP LOCKED``): a tier changed by hand at
+        this moment (the change wizard, an evaluation) writes the standing
+        and announces its own move, which supersedes this line; its line is
+        left to the next call, which sees the newer move. A standing written
+        since this transaction began makes the lock fail (REPEATABLE READ):
+        the batch is rolled back and tried again."""
+        self.env["cmr.partner.tier"].flush_model(["partner_id", "ladder_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT h.id
+                  FROM cmr_tier_history h
+                  JOIN cmr_partner_tier s ON s.partner_id = h.partner_id
+                                         AND s.ladder_id = h.ladder_id
+                 WHERE h.id = ANY(%s)
+                 ORDER BY s.id
+                   FOR NO KEY UPDATE OF s SKIP LOCKED
+                """,
+                self.ids,
+            )
+        )
+        held = {row[0] for row in rows}
+        return self.filtered(lambda line: line.id in held)
 
     @api.model
     def _direction(self, from_tier, to_tier):
