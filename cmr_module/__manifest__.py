@@ -121,6 +121,10 @@
         "views/res_partner_keyaccount_views.xml",
         "views/cmr_keyaccount_portal_templates.xml",
         "views/cmr_keyaccount_menus.xml",
+        # Mining center and key accounts (R7, R8): action items, the portal
+        # churn question
+        "wizards/cmr_keyaccount_action_item_wizard_views.xml",
+        "views/cmr_mining_portal_templates.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",

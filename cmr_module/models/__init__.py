@@ -81,3 +81,5 @@ from . import cmr_keyaccount_complaint
 from . import res_partner_keyaccount
 from . import cmr_mining_demo
 from . import cmr_keyaccount_demo
+from . import res_users_mining
+from . import cmr_keyaccount_review_care
