@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date, format_datetime
+from odoo.tools import SQL, format_date, format_datetime
 
 from .cmr_complaint_selections import OPEN_STATES
 from .cmr_input_guard import LONG_TEXT_MAX, NAME_MAX
@@ -297,26 +297,73 @@ class CmrKeyaccountReview(models.Model):
         """{partner id: agenda} of ``partners``; the extra items of all of
         them are read at once (``_agenda_extra_items_multi``)."""
         extra = self._agenda_extra_items_multi(partners)
-        return {p.id: self._prepare_agenda(p, extra.get(p.id, [])) for p in partners}
+        moves, complaints = self._agenda_figures(partners)
+        return {
+            p.id: self._prepare_agenda(
+                p,
+                extra.get(p.id, []),
+                moves.get(p.id, self.env["cmr.tier.history"]),
+                complaints.get(p.id, 0),
+            )
+            for p in partners
+        }
 
     @api.model
-    def _prepare_agenda(self, partner, extra_items=None):
+    def _agenda_figures(self, partners):
+        """The last three tier moves and the number of open complaints of
+        each of ``partners``, in two queries: ``({partner id: moves, newest
+        first}, {partner id: open complaints})``."""
+        if not partners:
+            return {}, {}
+        History = self.env["cmr.tier.history"].sudo()
+        History.flush_model(["partner_id", "date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM (
+                    SELECT id, ROW_NUMBER() OVER (
+                               PARTITION BY partner_id ORDER BY date DESC, id DESC
+                           ) AS rank
+                      FROM cmr_tier_history
+                     WHERE partner_id = ANY(%s)
+                ) ranked
+                 WHERE rank <= 3
+                """,
+                partners.ids,
+            )
+        )
+        moves = {}
+        for move in History.browse(row[0] for row in rows).sorted():
+            moves.setdefault(move.partner_id.id, History)
+            moves[move.partner_id.id] |= move
+        complaints = {
+            partner.id: count
+            for partner, count in self.env["cmr.complaint"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("state", "in", OPEN_STATES),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        }
+        return moves, complaints
+
+    @api.model
+    def _prepare_agenda(self, partner, extra_items=None, moves=None, complaints=None):
         """The agenda, prefilled from the mining center: tier and score
         trend, open complaints, churn risk and value, care usage."""
         if extra_items is None:
-            extra_items = self._agenda_extra_items_multi(partner).get(partner.id, [])
+            return self._prepare_agendas(partner)[partner.id]
         partner = partner.sudo()
         env = self.env
         items = []
-        moves = (
-            env["cmr.tier.history"]
-            .sudo()
-            .search([("partner_id", "=", partner.id)], limit=3)
-        )
         if partner.cmr_tier_id:
             score = "%.1f" % partner.cmr_score
             trend = " → ".join(
-                f"{m.to_tier_id.name} ({m.score:.1f})" for m in reversed(moves)
+                f"{m.to_tier_id.name} ({m.score:.1f})" for m in reversed(moves or [])
             )
             items.append(
                 env._(
@@ -326,17 +373,7 @@ class CmrKeyaccountReview(models.Model):
                     trend=trend or "-",
                 )
             )
-        open_complaints = (
-            env["cmr.complaint"]
-            .sudo()
-            .search_count(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("state", "in", OPEN_STATES),
-                ]
-            )
-        )
-        items.append(env._("Open complaints: %s", open_complaints))
+        items.append(env._("Open complaints: %s", complaints or 0))
         activity = partner.cmr_activity_id
         if activity:
             states = dict(activity._fields["state"]._description_selection(env))

@@ -68,11 +68,12 @@ class TestKeyaccountQuietDays(CmrKeyaccountCase):
 
     def test_customer_without_windows_not_met_on_quiet_days(self):
         self.customer.cmr_window_ids = [Command.clear()]
-        self._quiet("2026-12-09")
+        self._quiet("2026-12-10")
         with freeze_time(NOW):
             review = self.Review._plan_next(self.customer)
-        # A week ahead is 9 December (quiet): 10 December, 10:00 in Shanghai.
-        self.assertEqual(review.planned_date, datetime(2026, 12, 10, 2, 0))
+        # A week ahead is 9 December 11:00, past 10:00; 10 December is quiet:
+        # 11 December, 10:00 in Shanghai.
+        self.assertEqual(review.planned_date, datetime(2026, 12, 11, 2, 0))
 
     def test_no_slot_at_all_is_marked_and_said(self):
         self._quiet(
@@ -164,3 +165,20 @@ class TestKeyaccountAgendaCare(CmrKeyaccountCase):
         self.env.invalidate_all()
         with self.assertQueryCount(4):
             self.Review._care_usage(partners)
+
+    def test_agendas_are_read_set_based(self):
+        partners = self.customer
+        for index in range(5):
+            partners |= self.env["res.partner"].create(
+                {"name": f"Agenda Key {index}", "is_company": True}
+            )
+        self.env.flush_all()
+
+        def queries(records):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            agendas = self.Review._prepare_agendas(records)
+            self.assertEqual(set(agendas), set(records.ids))
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(partners[:1]), queries(partners))
