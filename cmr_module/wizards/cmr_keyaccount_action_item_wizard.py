@@ -30,7 +30,7 @@ class CmrKeyaccountActionItemWizard(models.TransientModel):
         domain="[('id', 'in', member_user_ids)]",
         help="A member of the key account's team.",
     )
-    summary = fields.Char(string="Action", required=True)
+    summary = fields.Char(string="Action Item", required=True)
     date_deadline = fields.Date(
         string="Due Date",
         required=True,
