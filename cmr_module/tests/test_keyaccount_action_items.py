@@ -25,7 +25,7 @@ class TestKeyaccountActionItemWizard(CmrKeyaccountCase):
         return (
             self.env[action["res_model"]]
             .with_user(user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create(values)
         )
 
