@@ -33,6 +33,9 @@ class CmrMiningPortal(CustomerPortal):
                     "list, or none."
                 )
             )
+        if not reason_id:
+            # A comment without a reason is not recorded: nothing to check.
+            return False, False
         note = (note or "").strip()
         if note:
             check_input_values(
@@ -41,7 +44,7 @@ class CmrMiningPortal(CustomerPortal):
                 {"note": TEXT_MAX},
                 {},
             )
-        return reason_id or False, (note if reason_id else False) or False
+        return reason_id, note or False
 
     def _cmr_security_values(self, response, post=None):
         """Add the reasons (and what the customer chose) to a rendered

@@ -104,7 +104,8 @@ class TestMiningPortalChurnQuestion(CmrPortalCase):
         self.assertEqual((churned, in_time), (churned_before + 1, in_time_before + 1))
 
     def test_no_reason_nothing_recorded(self):
-        response = self._deactivate(cmr_churn_reason_id="", cmr_churn_note="bye")
+        # A comment without a reason is dropped, whatever it holds.
+        response = self._deactivate(cmr_churn_reason_id="", cmr_churn_note="bye\x00")
         self.assertIn("/web/login", response.url)
         self.user_a.invalidate_recordset()
         self.assertFalse(self.user_a.active)
@@ -130,13 +131,14 @@ class TestMiningPortalChurnQuestion(CmrPortalCase):
                 )
                 self.user_a.invalidate_recordset()
                 self.assertTrue(self.user_a.active)
-        response = self._deactivate(
-            cmr_churn_reason_id=str(self.price.id), cmr_churn_note="x" * 6000
-        )
-        self.assertEqual(response.status_code, 200)
-        self.assertIn("at most", response.text)
-        self.user_a.invalidate_recordset()
-        self.assertTrue(self.user_a.active)
+        for note, message in (("x" * 6000, "at most"), ("a\x00b", "control")):
+            response = self._deactivate(
+                cmr_churn_reason_id=str(self.price.id), cmr_churn_note=note
+            )
+            self.assertEqual(response.status_code, 200)
+            self.assertIn(message, response.text)
+            self.user_a.invalidate_recordset()
+            self.assertTrue(self.user_a.active)
         self.assertFalse(self._records())
 
     def test_wrong_password_records_nothing(self):
