@@ -83,3 +83,4 @@ from . import cmr_mining_demo
 from . import cmr_keyaccount_demo
 from . import res_users_mining
 from . import cmr_keyaccount_review_care
+from . import cmr_keyaccount_care_visit

@@ -8,6 +8,8 @@ from odoo.exceptions import UserError, ValidationError
 from .cmr_complaint_selections import OPEN_STATES
 from .cmr_keyaccount_review import SLOT_SEARCH_DAYS, local_week_hour, to_utc
 
+# Care visits still to be done: the team follows them.
+OPEN_VISIT_STATES = ["requested", "scheduled"]
 # Where a review goes when the customer set no contact window: 10:00 local.
 DEFAULT_MEETING_HOUR = 10.0
 
@@ -178,8 +180,8 @@ class ResPartner(models.Model):
     def _cmr_keyaccount_follow_records(self, follower_partners):
         """Subscribe the team to the customer's records.
 
-        Hook: the complaints here; the visits and the timeline (other
-        domains) extend this method to subscribe the team to theirs.
+        Hook: the open complaints and care visits here; another domain
+        extends this method to subscribe the team to its records.
         """
         self.ensure_one()
         complaints = (
@@ -194,6 +196,18 @@ class ResPartner(models.Model):
         )
         if complaints:
             complaints.message_subscribe(partner_ids=follower_partners.ids)
+        visits = (
+            self.env["cmr.care.visit"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("state", "in", OPEN_VISIT_STATES),
+                ]
+            )
+        )
+        if visits:
+            visits.message_subscribe(partner_ids=follower_partners.ids)
 
     def action_cmr_view_keyaccount_reviews(self):
         self.ensure_one()
