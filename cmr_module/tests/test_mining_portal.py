@@ -102,6 +102,13 @@ class TestMiningPortalChurnQuestion(CmrPortalCase):
             today - timedelta(days=400), today + timedelta(days=60)
         )
         self.assertEqual((churned, in_time), (churned_before + 1, in_time_before + 1))
+        row = self.env["cmr.mining.churn.report"].search(
+            [("partner_id", "=", record.partner_id.id), ("event", "=", "churned")]
+        )
+        self.assertEqual(
+            (row.reason_id, row.reason_source, row.reason_in_time),
+            (self.moved, "portal", 1),
+        )
 
     def test_no_reason_nothing_recorded(self):
         # A comment without a reason is dropped, whatever it holds.
