@@ -123,6 +123,10 @@
         "views/cmr_keyaccount_menus.xml",
         # Privacy (R9): cards at erasure, per alliance
         "views/cmr_alliance_privacy_views.xml",
+        # Mining center and key accounts (R7, R8): action items, the portal
+        # churn question
+        "wizards/cmr_keyaccount_action_item_wizard_views.xml",
+        "views/cmr_mining_portal_templates.xml",
     ],
     "demo": [
         "demo/cmr_customer_category_demo.xml",

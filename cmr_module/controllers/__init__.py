@@ -9,3 +9,4 @@ from . import suggestion_form
 from . import suggestion_portal
 from . import privacy_portal
 from . import keyaccount_portal
+from . import mining_portal

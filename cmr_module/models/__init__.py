@@ -83,3 +83,6 @@ from . import cmr_mining_demo
 from . import cmr_keyaccount_demo
 from . import cmr_alliance_privacy
 from . import cmr_privacy_export_mining
+from . import res_users_mining
+from . import cmr_keyaccount_review_care
+from . import cmr_keyaccount_care_visit

@@ -1,15 +1,19 @@
+import logging
 from datetime import datetime, time, timedelta
 
+import psycopg2.errors
 import pytz
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date, format_datetime
+from odoo.tools import SQL, format_date, format_datetime
 
 from .cmr_complaint_selections import OPEN_STATES
 from .cmr_input_guard import LONG_TEXT_MAX, NAME_MAX
+
+_logger = logging.getLogger(__name__)
 
 # A review is held on time within this many days of its plan.
 ON_TIME_DAYS = 14
@@ -156,6 +160,26 @@ class CmrKeyaccountReview(models.Model):
                     )
                 )
 
+    @api.constrains("planned_date", "duration", "partner_id", "state")
+    def _check_quiet_day(self):
+        for review in self.filtered(lambda r: r.state == "planned"):
+            if review.partner_id._cmr_on_quiet_day(
+                review.planned_date, review.duration
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s asked not to be contacted on %(day)s (a quiet "
+                        "day of their charter): plan the review on another day.",
+                        customer=review.partner_id.display_name,
+                        day=format_date(
+                            self.env,
+                            pytz.utc.localize(review.planned_date)
+                            .astimezone(pytz.timezone(review.partner_id.tz or "UTC"))
+                            .date(),
+                        ),
+                    )
+                )
+
     @api.constrains("partner_id")
     def _check_key_account(self):
         for review in self:
@@ -176,7 +200,7 @@ class CmrKeyaccountReview(models.Model):
         partners = self.env["res.partner"].browse(
             {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
         )
-        agendas = {p.id: self._prepare_agenda(p) for p in partners}
+        agendas = self._prepare_agendas(partners)
         for vals in vals_list:
             partner_id = vals.get("partner_id")
             if partner_id and not vals.get("agenda"):
@@ -235,6 +259,18 @@ class CmrKeyaccountReview(models.Model):
             },
         }
 
+    def action_add_action_item(self):
+        """Give a team member an action item (an activity on the review)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Add an Action Item"),
+            "res_model": "cmr.keyaccount.action.item.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_review_id": self.id},
+        }
+
     def _get_form_action(self):
         self.ensure_one()
         return {
@@ -257,21 +293,77 @@ class CmrKeyaccountReview(models.Model):
         return f"{place} – {address}" if address else place
 
     @api.model
-    def _prepare_agenda(self, partner):
+    def _prepare_agendas(self, partners):
+        """{partner id: agenda} of ``partners``; the extra items of all of
+        them are read at once (``_agenda_extra_items_multi``)."""
+        extra = self._agenda_extra_items_multi(partners)
+        moves, complaints = self._agenda_figures(partners)
+        return {
+            p.id: self._prepare_agenda(
+                p,
+                extra.get(p.id, []),
+                moves.get(p.id, self.env["cmr.tier.history"]),
+                complaints.get(p.id, 0),
+            )
+            for p in partners
+        }
+
+    @api.model
+    def _agenda_figures(self, partners):
+        """The last three tier moves and the number of open complaints of
+        each of ``partners``, in two queries: ``({partner id: moves, newest
+        first}, {partner id: open complaints})``."""
+        if not partners:
+            return {}, {}
+        History = self.env["cmr.tier.history"].sudo()
+        History.flush_model(["partner_id", "date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT id FROM (
+                    SELECT id, ROW_NUMBER() OVER (
+                               PARTITION BY partner_id ORDER BY date DESC, id DESC
+                           ) AS rank
+                      FROM cmr_tier_history
+                     WHERE partner_id = ANY(%s)
+                ) ranked
+                 WHERE rank <= 3
+                """,
+                partners.ids,
+            )
+        )
+        moves = {}
+        for move in History.browse(row[0] for row in rows).sorted():
+            moves.setdefault(move.partner_id.id, History)
+            moves[move.partner_id.id] |= move
+        complaints = {
+            partner.id: count
+            for partner, count in self.env["cmr.complaint"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("state", "in", OPEN_STATES),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        }
+        return moves, complaints
+
+    @api.model
+    def _prepare_agenda(self, partner, extra_items=None, moves=None, complaints=None):
         """The agenda, prefilled from the mining center: tier and score
         trend, open complaints, churn risk and value, care usage."""
+        if extra_items is None:
+            return self._prepare_agendas(partner)[partner.id]
         partner = partner.sudo()
         env = self.env
         items = []
-        moves = (
-            env["cmr.tier.history"]
-            .sudo()
-            .search([("partner_id", "=", partner.id)], limit=3)
-        )
         if partner.cmr_tier_id:
             score = "%.1f" % partner.cmr_score
             trend = " → ".join(
-                f"{m.to_tier_id.name} ({m.score:.1f})" for m in reversed(moves)
+                f"{m.to_tier_id.name} ({m.score:.1f})" for m in reversed(moves or [])
             )
             items.append(
                 env._(
@@ -281,17 +373,7 @@ class CmrKeyaccountReview(models.Model):
                     trend=trend or "-",
                 )
             )
-        open_complaints = (
-            env["cmr.complaint"]
-            .sudo()
-            .search_count(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("state", "in", OPEN_STATES),
-                ]
-            )
-        )
-        items.append(env._("Open complaints: %s", open_complaints))
+        items.append(env._("Open complaints: %s", complaints or 0))
         activity = partner.cmr_activity_id
         if activity:
             states = dict(activity._fields["state"]._description_selection(env))
@@ -306,7 +388,7 @@ class CmrKeyaccountReview(models.Model):
                     clv=value,
                 )
             )
-        items.extend(self._agenda_extra_items(partner))
+        items.extend(extra_items)
         items.append(env._("Action items of the last review"))
         items.append(env._("Decisions and next steps"))
         return Markup("<ol>%s</ol>") % Markup("").join(
@@ -315,8 +397,15 @@ class CmrKeyaccountReview(models.Model):
 
     @api.model
     def _agenda_extra_items(self, partner):
-        """Hook: more agenda items (e.g. care usage, once that domain is in)."""
+        """Hook: more agenda items of one key account."""
         return []
+
+    @api.model
+    def _agenda_extra_items_multi(self, partners):
+        """Hook: {partner id: [more agenda items]} for many key accounts at
+        once; override this one to read their figures in one query (care
+        usage: ``cmr_keyaccount_review_care.py``)."""
+        return {partner.id: self._agenda_extra_items(partner) for partner in partners}
 
     def _sync_events(self):
         """Create or move the calendar events of planned reviews; the team
@@ -429,6 +518,7 @@ class CmrKeyaccountReview(models.Model):
         }
         now = fields.Datetime.now()
         vals_list = []
+        no_slot = partners.browse()
         for partner in partners:
             if partner in waiting:
                 continue
@@ -438,15 +528,25 @@ class CmrKeyaccountReview(models.Model):
             if not base or base < now:
                 base = now + timedelta(days=7)
             start = partner._cmr_first_slot(base, 1.0)
-            if start:
-                vals_list.append(
-                    {
-                        "partner_id": partner.id,
-                        "planned_date": start,
-                        "company_id": (partner.company_id or self.env.company).id,
-                    }
-                )
-        return self.create(vals_list)
+            if not start:
+                no_slot |= partner
+                continue
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "planned_date": start,
+                    "company_id": (partner.company_id or self.env.company).id,
+                }
+            )
+        reviews = self.create(vals_list)
+        # Marked: the scheduled action tries those again tomorrow only.
+        no_slot.sudo().write(
+            {"cmr_review_no_slot_date": fields.Date.context_today(self)}
+        )
+        reviews.partner_id.sudo().filtered("cmr_review_no_slot_date").write(
+            {"cmr_review_no_slot_date": False}
+        )
+        return reviews
 
     # ------------------------------------------------------------------
     # Portal
@@ -469,6 +569,7 @@ class CmrKeyaccountReview(models.Model):
         """Team, next review and shared past reviews of ``partner``'s
         company, for /my/team; nothing else of the review is read."""
         commercial = partner.commercial_partner_id
+        companies = self.env.companies.ids
         team = self._portal_team(partner)
         reviews = self.sudo().browse()
         next_review = reviews
@@ -476,6 +577,7 @@ class CmrKeyaccountReview(models.Model):
             next_review = self.sudo().search(
                 [
                     ("partner_id", "=", commercial.id),
+                    ("company_id", "in", companies),
                     ("state", "=", "planned"),
                     ("planned_date", ">=", fields.Datetime.now()),
                 ],
@@ -485,6 +587,7 @@ class CmrKeyaccountReview(models.Model):
             reviews = self.sudo().search(
                 [
                     ("partner_id", "=", commercial.id),
+                    ("company_id", "in", companies),
                     ("state", "=", "held"),
                     ("shared", "=", True),
                 ],
@@ -499,12 +602,59 @@ class CmrKeyaccountReview(models.Model):
         }
 
     @api.model
-    def _cron_plan_reviews(self):
-        """Daily: plan the next review of every key account."""
-        partners = self.env["res.partner"].search([("cmr_key_account", "=", True)])
-        reviews = self._plan_next(partners)
+    def _to_plan_domain(self, today=None):
+        """The key accounts the planner still has to plan today: no planned
+        review, and no slot found for them today already."""
+        today = today or fields.Date.context_today(self)
+        planned = self.sudo()._search([("state", "=", "planned")])
+        return [
+            ("cmr_key_account", "=", True),
+            ("id", "not in", planned.subselect("partner_id")),
+            "|",
+            ("cmr_review_no_slot_date", "=", False),
+            ("cmr_review_no_slot_date", "<", today),
+        ]
+
+    @api.model
+    def _plan_batch(self, partners):
+        """``_plan_next`` for a batch of key accounts, safe against a user
+        planning one of them at the same moment: the one-planned-review
+        constraint refuses the second review; the batch is then planned
+        one by one, skipping the key account planned meanwhile."""
+        try:
+            with self.env.cr.savepoint():
+                return self._plan_next(partners)
+        except psycopg2.errors.ExclusionViolation:
+            _logger.info(
+                "Key-account reviews: a review was planned meanwhile in the "
+                "batch %s; planning it one by one.",
+                partners.ids,
+            )
+        reviews = self.browse()
+        for partner in partners:
+            try:
+                with self.env.cr.savepoint():
+                    reviews |= self._plan_next(partner)
+            except psycopg2.errors.ExclusionViolation:
+                continue
+        return reviews
+
+    @api.model
+    def _cron_plan_reviews(self, batch_size=200):
+        """Daily: plan the next review of every key account that has none,
+        a batch per call (the scheduler calls again while some remain, and
+        a crash loses only the batch under way). A key account without any
+        slot in its windows and quiet days is marked and retried tomorrow."""
+        today = fields.Date.context_today(self)
+        Partner = self.env["res.partner"]
+        domain = self._to_plan_domain(today)
+        partners = Partner.search(domain, order="id", limit=batch_size)
+        reviews = self._plan_batch(partners)
         reviews._send_invitations()
-        self.env["ir.cron"]._notify_progress(done=len(reviews), remaining=0)
+        self.env["ir.cron"]._notify_progress(
+            done=len(partners), remaining=Partner.search_count(domain)
+        )
+        return reviews
 
 
 def local_week_hour(moment_utc, tz_name):

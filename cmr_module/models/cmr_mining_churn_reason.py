@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .cmr_complaint_selections import FACTOR_TYPES
 
@@ -24,3 +24,17 @@ class CmrMiningChurnReason(models.Model):
         "secondary: circumstances outside the offer (moved away, closed).",
     )
     description = fields.Text(translate=True)
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Offered for the customers of this company only; empty: of every company.",
+    )
+
+    @api.model
+    def _portal_reasons(self, company):
+        """The active reasons a customer of ``company`` may choose in the
+        portal (as superuser: customers have no access to the catalogue),
+        names in the reader's language."""
+        return self.sudo().search(
+            [("company_id", "in", [False, company.id])], order="sequence, id"
+        )

@@ -7,6 +7,8 @@ from .cmr_mining_selections import ACTIVITY_STATES
 # The KPI counts a reason recorded within this many days of the churn.
 REASON_DAYS = 14
 
+SOURCES = [("staff", "Staff"), ("portal", "Customer, in the portal")]
+
 
 class CmrMiningChurnRecord(models.Model):
     """A churn reason recorded by staff on a churned or at-risk customer.
@@ -35,7 +37,20 @@ class CmrMiningChurnRecord(models.Model):
         "res.company", required=True, index=True, default=lambda s: s.env.company
     )
     reason_id = fields.Many2one(
-        "cmr.mining.churn.reason", required=True, index=True, ondelete="restrict"
+        "cmr.mining.churn.reason",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    source = fields.Selection(
+        SOURCES,
+        required=True,
+        default="staff",
+        readonly=True,
+        help="Staff record a reason on a customer at risk or churned; a "
+        "customer may give one when closing their portal account, whatever "
+        "their activity then.",
     )
     factor_type = fields.Selection(related="reason_id.factor_type", store=True)
     category_id = fields.Many2one(
@@ -68,7 +83,7 @@ class CmrMiningChurnRecord(models.Model):
         for vals in vals_list:
             partner = self.env["res.partner"].browse(vals.get("partner_id"))
             state = states.get(partner.commercial_partner_id.id)
-            if state not in ("at_risk", "churned"):
+            if vals.get("source") != "portal" and state not in ("at_risk", "churned"):
                 raise ValidationError(
                     self.env._(
                         "%(customer)s is not churned nor at risk: a churn reason "
@@ -79,6 +94,42 @@ class CmrMiningChurnRecord(models.Model):
             vals["partner_id"] = partner.commercial_partner_id.id
             vals["state"] = state
         return super().create(vals_list)
+
+    @api.model
+    def _record_from_portal(self, partner, reason_id, note=False):
+        """The reason a customer gave when closing their portal account.
+
+        ``reason_id`` must be one of the reasons offered to the customer's
+        company (``cmr.mining.churn.reason._portal_reasons``); otherwise a
+        translated ValidationError, nothing recorded. Written as superuser
+        (customers have no access to the records); returns the record.
+        """
+        company = self.env.company
+        reason = (
+            self.env["cmr.mining.churn.reason"]
+            ._portal_reasons(company)
+            .filtered(lambda r: r.id == reason_id)
+        )
+        if not reason:
+            raise ValidationError(
+                self.env._(
+                    "This reason is not offered (any more): choose one from the "
+                    "list, or none."
+                )
+            )
+        return (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.commercial_partner_id.id,
+                    "company_id": company.id,
+                    "reason_id": reason.id,
+                    "note": note or False,
+                    "source": "portal",
+                }
+            )
+        )
 
     def _append_only_hint(self):
         return self.env._("Record another reason instead.")

@@ -3,11 +3,13 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .cmr_complaint_selections import OPEN_STATES
 from .cmr_keyaccount_review import SLOT_SEARCH_DAYS, local_week_hour, to_utc
 
+# Care visits still to be done: the team follows them.
+OPEN_VISIT_STATES = ["requested", "scheduled"]
 # Where a review goes when the customer set no contact window: 10:00 local.
 DEFAULT_MEETING_HOUR = 10.0
 
@@ -41,6 +43,15 @@ class ResPartner(models.Model):
         default=3,
         groups="cmr_module.group_cmr_user",
         help="The next review is planned this many months after the last one.",
+    )
+    cmr_review_no_slot_date = fields.Date(
+        string="No Review Slot On",
+        readonly=True,
+        copy=False,
+        groups="cmr_module.group_cmr_user",
+        help="The day the planner last found no slot for the next review in "
+        "the customer's contact windows outside their quiet days; it tries "
+        "again the next day.",
     )
     cmr_keyaccount_review_count = fields.Integer(
         string="Reviews",
@@ -122,9 +133,26 @@ class ResPartner(models.Model):
             for low, high in window._week_intervals()
         )
 
+    def _cmr_on_quiet_day(self, start, duration):
+        """Whether a meeting from ``start`` (naive UTC) lasting ``duration``
+        hours touches one of the customer's quiet days (their local dates)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo()
+        quiet = set(partner.cmr_quiet_day_ids.mapped("date"))
+        if not quiet:
+            return False
+        tz = pytz.timezone(partner.tz or "UTC")
+        first = pytz.utc.localize(start).astimezone(tz).date()
+        last = pytz.utc.localize(start + timedelta(hours=duration)).astimezone(tz)
+        return any(
+            first + timedelta(days=offset) in quiet
+            for offset in range((last.date() - first).days + 1)
+        )
+
     def _cmr_first_slot(self, after, duration):
         """The first start (naive UTC) from ``after`` on where a meeting of
-        ``duration`` hours fits in the customer's contact windows."""
+        ``duration`` hours fits in the customer's contact windows, on a day
+        that is not one of their quiet days."""
         self.ensure_one()
         partner = self.commercial_partner_id.sudo()
         tz = pytz.timezone(partner.tz or "UTC")
@@ -134,22 +162,26 @@ class ResPartner(models.Model):
             day = first_day + timedelta(days=offset)
             if not windows:
                 start = to_utc(day, DEFAULT_MEETING_HOUR, partner.tz)
-                if start >= after:
+                if start >= after and not partner._cmr_on_quiet_day(start, duration):
                     return start
                 continue
             for window in windows.filtered(
                 lambda w, d=day: int(w.weekday) == d.weekday()
             ):
                 start = to_utc(day, window.hour_from, partner.tz)
-                if start >= after and partner._cmr_in_contact_window(start, duration):
+                if (
+                    start >= after
+                    and partner._cmr_in_contact_window(start, duration)
+                    and not partner._cmr_on_quiet_day(start, duration)
+                ):
                     return start
         return False
 
     def _cmr_keyaccount_follow_records(self, follower_partners):
         """Subscribe the team to the customer's records.
 
-        Hook: the complaints here; the visits and the timeline (other
-        domains) extend this method to subscribe the team to theirs.
+        Hook: the open complaints and care visits here; another domain
+        extends this method to subscribe the team to its records.
         """
         self.ensure_one()
         complaints = (
@@ -164,6 +196,18 @@ class ResPartner(models.Model):
         )
         if complaints:
             complaints.message_subscribe(partner_ids=follower_partners.ids)
+        visits = (
+            self.env["cmr.care.visit"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("state", "in", OPEN_VISIT_STATES),
+                ]
+            )
+        )
+        if visits:
+            visits.message_subscribe(partner_ids=follower_partners.ids)
 
     def action_cmr_view_keyaccount_reviews(self):
         self.ensure_one()
@@ -177,5 +221,18 @@ class ResPartner(models.Model):
     def action_cmr_plan_review(self):
         """Plan the next review now (the scheduled action does it too)."""
         self.ensure_one()
-        review = self.env["cmr.keyaccount.review"]._plan_next(self)
-        return review._get_form_action() if review else False
+        Review = self.env["cmr.keyaccount.review"]
+        review = Review._plan_next(self) or Review.search(
+            [("partner_id", "=", self.id), ("state", "=", "planned")], limit=1
+        )
+        if not review:
+            raise UserError(
+                self.env._(
+                    "No slot for a review of %(customer)s in the next %(days)s "
+                    "days: their contact windows are too short for a one-hour "
+                    "meeting or fall on their quiet days. Plan it by hand.",
+                    customer=self.display_name,
+                    days=SLOT_SEARCH_DAYS,
+                )
+            )
+        return review._get_form_action()

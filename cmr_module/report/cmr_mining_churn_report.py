@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.cmr_complaint_selections import FACTOR_TYPES
-from ..models.cmr_mining_churn_record import REASON_DAYS
+from ..models.cmr_mining_churn_record import REASON_DAYS, SOURCES
 from ..models.cmr_mining_selections import EVENTS
 
 
@@ -32,6 +32,7 @@ class CmrMiningChurnReport(models.Model):
             "reason_id",
             "factor_type",
             "date",
+            "source",
         ],
     }
 
@@ -48,6 +49,12 @@ class CmrMiningChurnReport(models.Model):
         "cmr.mining.churn.reason", string="Churn Reason", readonly=True
     )
     factor_type = fields.Selection(FACTOR_TYPES, readonly=True)
+    reason_source = fields.Selection(
+        SOURCES,
+        string="Reason Given by",
+        readonly=True,
+        help="Staff, or the customer when closing their portal account.",
+    )
     customer_count = fields.Integer(string="Customers", readonly=True)
     reason_in_time = fields.Integer(
         string="With a Reason in 14 Days",
@@ -68,12 +75,13 @@ class CmrMiningChurnReport(models.Model):
             """
             SELECT e.id, e.id AS event_id, e.partner_id, e.company_id,
                    e.category_id, e.tier_id, e.event, e.date,
-                   r.reason_id, r.factor_type, 1 AS customer_count,
+                   r.reason_id, r.factor_type, r.source AS reason_source,
+                   1 AS customer_count,
                    CASE WHEN r.id IS NULL THEN 0 ELSE 1 END AS reason_in_time,
                    CASE WHEN r.id IS NULL THEN 0.0 ELSE 100.0 END AS reason_rate
               FROM cmr_mining_event e
               LEFT JOIN LATERAL (
-                  SELECT c.id, c.reason_id, c.factor_type
+                  SELECT c.id, c.reason_id, c.factor_type, c.source
                     FROM cmr_mining_churn_record c
                    WHERE c.partner_id = e.partner_id
                      AND c.company_id = e.company_id

@@ -4,3 +4,4 @@ from . import cmr_points_adjust_wizard
 from . import cmr_care_goodwill_wizard
 from . import cmr_timeline_wizard
 from . import cmr_mining_churn_reason_wizard
+from . import cmr_keyaccount_action_item_wizard
