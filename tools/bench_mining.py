@@ -26,6 +26,7 @@ import time
 
 from bench_common import bench_sizes, sized_bench_parser
 from bench_retier import build
+from bench_retier import clean as clean_base
 from dateutil.relativedelta import relativedelta
 
 import odoo
@@ -74,19 +75,7 @@ SELECT (SELECT COUNT(*) FROM revenue), (SELECT SUM(revenue) FROM revenue),
 def clean(cr):
     """Remove what a size committed, so that the next starts empty."""
     cr.execute("DELETE FROM cmr_mining_event; DELETE FROM cmr_mining_activity")
-    cr.execute(
-        """
-        CREATE TEMP TABLE bench_gone AS
-        SELECT id FROM account_move WHERE name LIKE 'RETIER/%%';
-        DELETE FROM account_partial_reconcile p USING account_move_line l
-         WHERE l.id = p.debit_move_id AND l.move_id IN (SELECT id FROM bench_gone);
-        DELETE FROM account_move_line WHERE move_id IN (SELECT id FROM bench_gone);
-        DELETE FROM account_move WHERE id IN (SELECT id FROM bench_gone);
-        DELETE FROM res_partner WHERE name LIKE 'Retier %%';
-        DROP TABLE bench_gone;
-        """
-    )
-    cr.commit()
+    clean_base(cr)
 
 
 def best_of(repeat, func):
