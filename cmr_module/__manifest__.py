@@ -2,7 +2,7 @@
     "name": "Customer Management Relationship",
     "summary": "Hand the relationship to the customer: preference charter, "
     "consent ledger, contact gate, customer tiers and membership alliances",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/CRM",
     "website": "https://github.com/cmr-module/cmr_module",
     "author": "cmr_module authors",

@@ -166,13 +166,12 @@ SELECT (SELECT COUNT(*) FROM state), (SELECT COUNT(*) FROM added),
        (SELECT COUNT(*) FROM changed), (SELECT COUNT(*) FROM events)
 """
 
-# Lifetime value of every customer of the company, in one statement. The
-# formula is in the help of cmr.mining.activity.clv and in the README.
-CLV_QUERY = """
--- MATERIALIZED: each aggregate is computed once, whatever the planner thinks
--- of a table just filled (a nested loop over an inlined aggregate is
--- quadratic).
-WITH revenue AS MATERIALIZED (
+# The margin window read once per customer into an analysed temporary table:
+# a statement that creates a table may read in parallel (as the floor does),
+# an UPDATE may not.
+CLV_AGGREGATE_QUERY = """
+CREATE TEMP TABLE cmr_mining_clv ON COMMIT DROP AS
+WITH revenue AS (
     SELECT m.commercial_partner_id AS partner_id,
            SUM(m.amount_untaxed_signed) AS revenue
       FROM account_move m
@@ -183,12 +182,17 @@ WITH revenue AS MATERIALIZED (
        AND m.invoice_date <= %(today)s
      GROUP BY m.commercial_partner_id
 ),
-margin AS MATERIALIZED (
-    -- Product lines whose cost is known; credit notes count negative.
+margin AS (
+    -- Product lines whose cost is known; credit notes count negative. (The
+    -- cost tested inside the sum, not in WHERE: the planner then reads the
+    -- lines as the floor does, in parallel, instead of one move lookup per
+    -- line of the few products it expects.)
     SELECT m.commercial_partner_id AS partner_id,
-           SUM(-l.balance - CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
-                 * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
-           ) AS margin
+           SUM(CASE WHEN (pp.standard_price ->> %(company_key)s)::numeric > 0
+                    THEN -l.balance - CASE WHEN m.move_type = 'out_refund'
+                                           THEN -1 ELSE 1 END
+                         * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
+               END) AS margin
       FROM account_move m
       JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'
       JOIN product_product pp ON pp.id = l.product_id
@@ -197,10 +201,20 @@ margin AS MATERIALIZED (
        AND m.move_type IN ('out_invoice', 'out_refund')
        AND m.invoice_date > %(date_from)s
        AND m.invoice_date <= %(today)s
-       AND (pp.standard_price ->> %(company_key)s)::numeric > 0
      GROUP BY m.commercial_partner_id
-),
-churned AS MATERIALIZED (
+)
+SELECT COALESCE(rv.partner_id, mg.partner_id) AS partner_id, rv.revenue, mg.margin
+  FROM revenue rv
+  FULL JOIN margin mg ON mg.partner_id = rv.partner_id
+"""
+
+# Lifetime value of every customer of the company, in one statement. The
+# formula is in the help of cmr.mining.activity.clv and in the README.
+CLV_QUERY = """
+-- MATERIALIZED: each aggregate is computed once, whatever the planner thinks
+-- of a table just filled (a nested loop over an inlined aggregate is
+-- quadratic).
+WITH churned AS MATERIALIZED (
     SELECT e.partner_id, COUNT(*) AS n
       FROM cmr_mining_event e
      WHERE e.company_id = %(company_id)s
@@ -225,16 +239,15 @@ rate AS MATERIALIZED (
       FROM segment
 ),
 v AS MATERIALIZED (
-    SELECT a.id, a.state, COALESCE(rv.revenue, 0) AS revenue,
-           COALESCE(mg.margin, 0) AS margin,
-           COALESCE(mg.margin, 0)::float8 / %(window)s AS m, rt.r,
+    SELECT a.id, a.state, COALESCE(agg.revenue, 0) AS revenue,
+           COALESCE(agg.margin, 0) AS margin,
+           COALESCE(agg.margin, 0)::float8 / %(window)s AS m, rt.r,
            1 - rt.r AS s, (1 - rt.r) / (1 + %(d)s) AS q
       FROM cmr_mining_activity a
       JOIN rate rt
         ON rt.category = COALESCE(a.category_id, 0)
        AND rt.tier = COALESCE(a.tier_id, 0)
-      LEFT JOIN margin mg ON mg.partner_id = a.partner_id
-      LEFT JOIN revenue rv ON rv.partner_id = a.partner_id
+      LEFT JOIN cmr_mining_clv agg ON agg.partner_id = a.partner_id
      WHERE a.company_id = %(company_id)s
 )
 UPDATE cmr_mining_activity a
@@ -464,5 +477,9 @@ class CmrMiningEngine(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         self.env.flush_all()
         self._lock_policy(self.env["cmr.mining.policy"]._get(company))
-        self.env.execute_query(SQL(CLV_QUERY, **self._clv_params(company, today)))
+        params = self._clv_params(company, today)
+        self.env.execute_query(SQL("DROP TABLE IF EXISTS cmr_mining_clv"))
+        self.env.execute_query(SQL(CLV_AGGREGATE_QUERY, **params))
+        self.env.execute_query(SQL("ANALYZE cmr_mining_clv"))
+        self.env.execute_query(SQL(CLV_QUERY, **params))
         self.env["cmr.mining.activity"].invalidate_model()
