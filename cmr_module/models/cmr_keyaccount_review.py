@@ -534,6 +534,10 @@ class CmrKeyaccountReview(models.Model):
             vals_list.append(
                 {
                     "partner_id": partner.id,
+                    # Named in the customer's language: the portal shows it.
+                    "name": self.with_context(lang=partner.lang or self.env.lang).env._(
+                        "Quarterly review"
+                    ),
                     "planned_date": start,
                     "company_id": (partner.company_id or self.env.company).id,
                 }

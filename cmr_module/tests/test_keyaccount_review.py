@@ -41,6 +41,17 @@ class TestKeyaccountReview(CmrKeyaccountCase):
         # Planning again: one planned review at a time.
         self.assertFalse(self._plan())
 
+    def test_planned_review_is_named_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["cmr_module"], ["zh_CN"], overwrite=True
+        )
+        self.customer.lang = "zh_CN"
+        # Planned by the scheduled action, whose user reads English.
+        self.Review = self.Review.with_context(lang="en_US")
+        review = self._plan()
+        self.assertEqual(review.name, "季度回顾会议")
+
     def test_recurrence_every_three_months(self):
         review = self._plan()
         review.write({"held_date": review.planned_date + timedelta(days=3)})
