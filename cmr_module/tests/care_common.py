@@ -147,6 +147,71 @@ def evening_slot(days=2, hour=19, minute=30):
     return local.astimezone(pytz.utc).replace(tzinfo=None)
 
 
+def committed_care_customer(env, label, quota):
+    """A committed customer for two-transaction tests: a one-tier ladder
+    whose tier gives ``quota`` visits a year of one service, and a customer
+    in that tier with evening windows. Returns the ids (ladder, service,
+    partner) for ``remove_committed_care_customer``."""
+    ladder = env["cmr.tier.ladder"].create(
+        {
+            "name": f"{label} ladder",
+            "active": False,
+            "method": "threshold",
+            "tier_ids": [Command.create({"name": f"{label} Gold", "bound": 0})],
+            "criterion_ids": [
+                Command.create({"kind": "revenue", "weight": 100, "target": 1})
+            ],
+        }
+    )
+    service = env["cmr.care.service"].create(
+        {"name": f"{label} inspection", "duration": 1.0}
+    )
+    env["cmr.care.entitlement"].create(
+        {
+            "service_id": service.id,
+            "source": "tier",
+            "tier_id": ladder.tier_ids.id,
+            "quota": quota,
+            "period": "year",
+        }
+    )
+    partner = env["res.partner"].create(
+        {
+            "name": f"{label} customer",
+            "tz": "Asia/Shanghai",
+            "cmr_window_ids": [
+                Command.create(
+                    {"weekday": str(day), "hour_from": 19.0, "hour_to": 21.5}
+                )
+                for day in range(7)
+            ],
+        }
+    )
+    env["cmr.partner.tier"].create(
+        {
+            "partner_id": partner.id,
+            "ladder_id": ladder.id,
+            "company_id": env.company.id,
+            "tier_id": ladder.tier_ids.id,
+        }
+    )
+    return {"ladder": ladder.id, "service": service.id, "partner": partner.id}
+
+
+def remove_committed_care_customer(env, ids):
+    """Remove what ``committed_care_customer`` made, and the visits and
+    plans made for that customer since."""
+    cr = env.cr
+    for table in ("cmr_care_visit", "cmr_care_plan", "cmr_partner_tier"):
+        cr.execute(
+            f"DELETE FROM {table} WHERE partner_id = %s",  # noqa: S608
+            [ids["partner"]],
+        )
+    cr.execute("DELETE FROM cmr_care_service WHERE id = %s", [ids["service"]])
+    env["cmr.tier.ladder"].browse(ids["ladder"]).unlink()
+    env["res.partner"].browse(ids["partner"]).unlink()
+
+
 class CmrCareCase(TransactionCase):
     @classmethod
     def setUpClass(cls):

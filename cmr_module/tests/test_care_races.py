@@ -1,7 +1,10 @@
-from odoo import Command
 from odoo.tests import common, tagged
 
-from .care_common import evening_slot
+from .care_common import (
+    committed_care_customer,
+    evening_slot,
+    remove_committed_care_customer,
+)
 from .common import RaceMixin, committed_env
 
 
@@ -14,72 +17,12 @@ class TestCareRaces(RaceMixin, common.BaseCase):
     def setUp(self):
         super().setUp()
         with committed_env() as env:
-            ladder = env["cmr.tier.ladder"].create(
-                {
-                    "name": "Race care ladder",
-                    "active": False,
-                    "method": "threshold",
-                    "tier_ids": [Command.create({"name": "Race Gold", "bound": 0})],
-                    "criterion_ids": [
-                        Command.create({"kind": "revenue", "weight": 100, "target": 1})
-                    ],
-                }
-            )
-            service = env["cmr.care.service"].create(
-                {"name": "Race inspection", "duration": 1.0}
-            )
-            env["cmr.care.entitlement"].create(
-                {
-                    "service_id": service.id,
-                    "source": "tier",
-                    "tier_id": ladder.tier_ids.id,
-                    "quota": 1,
-                    "period": "year",
-                }
-            )
-            partner = env["res.partner"].create(
-                {
-                    "name": "Race care customer",
-                    "tz": "Asia/Shanghai",
-                    "cmr_window_ids": [
-                        Command.create(
-                            {"weekday": str(day), "hour_from": 19.0, "hour_to": 21.5}
-                        )
-                        for day in range(7)
-                    ],
-                }
-            )
-            env["cmr.partner.tier"].create(
-                {
-                    "partner_id": partner.id,
-                    "ladder_id": ladder.id,
-                    "company_id": env.company.id,
-                    "tier_id": ladder.tier_ids.id,
-                }
-            )
-            self.ids = {
-                "ladder": ladder.id,
-                "service": service.id,
-                "partner": partner.id,
-            }
+            self.ids = committed_care_customer(env, "Race care", quota=1)
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
         with committed_env() as env:
-            cr = env.cr
-            cr.execute(
-                "DELETE FROM cmr_care_visit WHERE partner_id = %s",
-                [self.ids["partner"]],
-            )
-            cr.execute(
-                "DELETE FROM cmr_care_service WHERE id = %s", [self.ids["service"]]
-            )
-            cr.execute(
-                "DELETE FROM cmr_partner_tier WHERE partner_id = %s",
-                [self.ids["partner"]],
-            )
-            env["cmr.tier.ladder"].browse(self.ids["ladder"]).unlink()
-            env["res.partner"].browse(self.ids["partner"]).unlink()
+            remove_committed_care_customer(env, self.ids)
 
     def test_last_unit_is_reserved_once(self):
         def request(env, days=2):
@@ -98,7 +41,7 @@ class TestCareRaces(RaceMixin, common.BaseCase):
 
         outcome = self.race(request, lambda env: request(env, days=3))
         self.assertTrue(outcome["first"])
-        self.assertIn("no Race inspection left", outcome["error"])
+        self.assertIn("no Race care inspection left", outcome["error"])
         self.assertEqual(outcome["attempts"], 2, "refused once, then retried")
         with committed_env() as env:
             self.assertEqual(

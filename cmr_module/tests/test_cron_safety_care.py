@@ -6,7 +6,12 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.tests import common, new_test_user, tagged
 
-from .care_common import CmrCareCase, make_customer
+from .care_common import (
+    CmrCareCase,
+    committed_care_customer,
+    make_customer,
+    remove_committed_care_customer,
+)
 from .common import committed_env, run_queued
 from .cron_common import CronRunnerMixin, RaceAnyMixin, only
 
@@ -22,53 +27,11 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
             env["res.users"].with_context(active_test=False).search(
                 [("login", "=", "cron_safety_care_manager")]
             ).unlink()
-            ladder = env["cmr.tier.ladder"].create(
-                {
-                    "name": "Cron safety care ladder",
-                    "active": False,
-                    "method": "threshold",
-                    "tier_ids": [Command.create({"name": "CS Gold", "bound": 0})],
-                    "criterion_ids": [
-                        Command.create({"kind": "revenue", "weight": 100, "target": 1})
-                    ],
-                }
-            )
-            service = env["cmr.care.service"].create(
-                {"name": "Cron safety inspection", "duration": 1.0}
-            )
-            env["cmr.care.entitlement"].create(
-                {
-                    "service_id": service.id,
-                    "source": "tier",
-                    "tier_id": ladder.tier_ids.id,
-                    "quota": 4,
-                    "period": "year",
-                }
-            )
-            partner = env["res.partner"].create(
-                {
-                    "name": "Cron safety care customer",
-                    "tz": "Asia/Shanghai",
-                    "cmr_window_ids": [
-                        Command.create(
-                            {"weekday": str(day), "hour_from": 19.0, "hour_to": 21.5}
-                        )
-                        for day in range(7)
-                    ],
-                }
-            )
-            env["cmr.partner.tier"].create(
-                {
-                    "partner_id": partner.id,
-                    "ladder_id": ladder.id,
-                    "company_id": env.company.id,
-                    "tier_id": ladder.tier_ids.id,
-                }
-            )
+            self.ids = committed_care_customer(env, "Cron safety care", quota=4)
             plan = env["cmr.care.plan"].create(
                 {
-                    "partner_id": partner.id,
-                    "service_id": service.id,
+                    "partner_id": self.ids["partner"],
+                    "service_id": self.ids["service"],
                     "interval": 3,
                     "next_date": fields.Date.today() + timedelta(days=5),
                 }
@@ -78,13 +41,7 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
                 login="cron_safety_care_manager",
                 groups="cmr_module.group_cmr_manager",
             )
-            self.ids = {
-                "ladder": ladder.id,
-                "service": service.id,
-                "partner": partner.id,
-                "plan": plan.id,
-                "manager": manager.id,
-            }
+            self.ids.update(plan=plan.id, manager=manager.id)
             self.next_date = plan.next_date
         self.addCleanup(self._cleanup)
 
@@ -105,23 +62,11 @@ class TestCronSafetyCarePlanRace(RaceAnyMixin, common.BaseCase):
                     [job_ids],
                 )
             cr.execute("DELETE FROM cmr_job WHERE id = ANY(%s)", [job_ids])
-            cr.execute(
-                "DELETE FROM cmr_care_visit WHERE partner_id = %s",
-                [self.ids["partner"]],
-            )
-            cr.execute("DELETE FROM cmr_care_plan WHERE id = %s", [self.ids["plan"]])
-            cr.execute(
-                "DELETE FROM cmr_care_service WHERE id = %s", [self.ids["service"]]
-            )
-            cr.execute(
-                "DELETE FROM cmr_partner_tier WHERE partner_id = %s",
-                [self.ids["partner"]],
-            )
-            env["cmr.tier.ladder"].browse(self.ids["ladder"]).unlink()
+            remove_committed_care_customer(env, self.ids)
             manager = env["res.users"].browse(self.ids["manager"])
             manager_partner = manager.partner_id
             manager.unlink()
-            (manager_partner | env["res.partner"].browse(self.ids["partner"])).unlink()
+            manager_partner.unlink()
 
     def only_this_plan(self, env):
         plan_id = self.ids["plan"]
