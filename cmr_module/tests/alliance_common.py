@@ -95,7 +95,13 @@ class AllianceMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
+        # The fixtures are dated in the zone of the users the tests create
+        # (none: UTC). In the administrator's zone (Europe/Brussels in Odoo's
+        # demo data) a card issued at 23:30 UTC would start the next day, a
+        # day the merchant's counter has not reached yet.
+        cls.env = cls.env(
+            context=dict(cls.env.context, tz="UTC", **DISABLED_MAIL_CONTEXT)
+        )
         cls._setup_alliance()
 
     @classmethod

@@ -158,10 +158,14 @@ class CmrPortalCase(HttpCaseWithUserPortal):
 
 @contextmanager
 def committed_env(uid=SUPERUSER_ID):
-    """An environment on a new cursor, committed and closed at the end."""
+    """An environment on a new cursor, committed and closed at the end.
+
+    Its day is the UTC day, the day of the users the tests create (they have
+    no time zone), not the superuser's (Europe/Brussels in Odoo's demo data,
+    a day ahead from 23:00 UTC)."""
     registry = Registry(common.get_db_name())
     with registry.cursor() as cr:
-        yield api.Environment(cr, uid, {})
+        yield api.Environment(cr, uid, {"tz": "UTC"})
 
 
 class RaceMixin:
