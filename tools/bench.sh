@@ -23,7 +23,9 @@ db=cmr_bench_$name
 cleanup() {
     if [ -z "${CMR_KEEP_BENCH_DB:-}" ]; then
         cmr_say "dropping $db"
-        drop_db "$db" || true
+        # An autovacuum worker still analysing the bulk-loaded tables cannot
+        # be terminated by the database's owner: wait for it once.
+        drop_db "$db" || { sleep 10 && drop_db "$db"; } || true
     fi
 }
 drop_db "$db"

@@ -466,7 +466,17 @@ class CmrTierEvaluation(models.AbstractModel):
         params["rank_query"] = SQL(RANK_QUERIES[ladder.method], **params)
         env.execute_query(SQL(FINAL_QUERY, **params))
         env.execute_query(SQL(GAP_QUERY, **params))
-        env.execute_query(SQL("ANALYZE cmr_tier_final; ANALYZE cmr_tier_gap"))
+        # Statistics on the columns the writes join on (a sample of every
+        # column, the scores' JSON included, costs more than it tells).
+        env.execute_query(
+            SQL(
+                """
+                ANALYZE cmr_tier_final (partner_id, standing_id, final_tier,
+                                        old_tier, computed_tier);
+                ANALYZE cmr_tier_gap (partner_id)
+                """
+            )
+        )
         [[customer_count, held_count]] = env.execute_query(
             SQL(
                 """
