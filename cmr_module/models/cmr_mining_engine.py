@@ -19,6 +19,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.sql import revenue_margin_ctes
+
 # Customers per batch of the churn run.
 BATCH_SIZE = 100_000
 
@@ -169,44 +171,19 @@ SELECT (SELECT COUNT(*) FROM state), (SELECT COUNT(*) FROM added),
 # The margin window read once per customer into an analysed temporary table:
 # a statement that creates a table may read in parallel (as the floor does),
 # an UPDATE may not.
-CLV_AGGREGATE_QUERY = """
+CLV_AGGREGATE_QUERY = (
+    """
 CREATE TEMP TABLE cmr_mining_clv ON COMMIT DROP AS
-WITH revenue AS (
-    SELECT m.commercial_partner_id AS partner_id,
-           SUM(m.amount_untaxed_signed) AS revenue
-      FROM account_move m
-     WHERE m.company_id = %(company_id)s
-       AND m.state = 'posted'
-       AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date > %(date_from)s
-       AND m.invoice_date <= %(today)s
-     GROUP BY m.commercial_partner_id
-),
-margin AS (
-    -- Product lines whose cost is known; credit notes count negative. (The
-    -- cost tested inside the sum, not in WHERE: the planner then reads the
-    -- lines as the floor does, in parallel, instead of one move lookup per
-    -- line of the few products it expects.)
-    SELECT m.commercial_partner_id AS partner_id,
-           SUM(CASE WHEN (pp.standard_price ->> %(company_key)s)::numeric > 0
-                    THEN -l.balance - CASE WHEN m.move_type = 'out_refund'
-                                           THEN -1 ELSE 1 END
-                         * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
-               END) AS margin
-      FROM account_move m
-      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'
-      JOIN product_product pp ON pp.id = l.product_id
-     WHERE m.company_id = %(company_id)s
-       AND m.state = 'posted'
-       AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date > %(date_from)s
-       AND m.invoice_date <= %(today)s
-     GROUP BY m.commercial_partner_id
-)
+WITH"""
+    + revenue_margin_ctes(
+        window="m.invoice_date > %(date_from)s AND m.invoice_date <= %(today)s"
+    )
+    + """
 SELECT COALESCE(rv.partner_id, mg.partner_id) AS partner_id, rv.revenue, mg.margin
   FROM revenue rv
   FULL JOIN margin mg ON mg.partner_id = rv.partner_id
 """
+)
 
 # Lifetime value of every customer of the company, in one statement. The
 # formula is in the help of cmr.mining.activity.clv and in the README.

@@ -22,10 +22,11 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.sql import related_columns
+from ..tools.sql import related_columns, revenue_margin_ctes
 
 # Customers of the company and their raw metrics over the rolling window.
-METRICS_QUERY = """
+METRICS_QUERY = (
+    """
 CREATE TEMP TABLE cmr_tier_eval ON COMMIT DROP AS
 WITH customers AS (
     SELECT p.id AS partner_id, p.cmr_category_id AS category_id,
@@ -41,38 +42,12 @@ WITH customers AS (
        AND (p.customer_rank > 0 OR p.cmr_category_id IS NOT NULL
             OR p.id IN (SELECT partner_id FROM cmr_partner_tier
                          WHERE ladder_id = %(ladder_id)s))
-),
-revenue AS (
-    SELECT m.commercial_partner_id AS partner_id,
-           SUM(m.amount_untaxed_signed) AS revenue
-      FROM account_move m
-     WHERE m.company_id = %(company_id)s
-       AND m.state = 'posted'
-       AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date BETWEEN %(date_from)s AND %(today)s
-     GROUP BY m.commercial_partner_id
-),
-margin AS (
-    -- Product lines whose cost is known; credit notes count negative. (The
-    -- cost tested inside the sum, not in WHERE: the planner then reads the
-    -- lines as the floor does, in parallel, instead of one move lookup per
-    -- line of the few products it expects.)
-    SELECT m.commercial_partner_id AS partner_id,
-           SUM(CASE WHEN (pp.standard_price ->> %(company_key)s)::numeric > 0
-                    THEN -l.balance - CASE WHEN m.move_type = 'out_refund'
-                                           THEN -1 ELSE 1 END
-                         * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
-               END) AS margin
-      FROM account_move m
-      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'
-      JOIN product_product pp ON pp.id = l.product_id
-     WHERE %(use_margin)s
-       AND m.company_id = %(company_id)s
-       AND m.state = 'posted'
-       AND m.move_type IN ('out_invoice', 'out_refund')
-       AND m.invoice_date BETWEEN %(date_from)s AND %(today)s
-     GROUP BY m.commercial_partner_id
-),
+),"""
+    + revenue_margin_ctes(
+        window="m.invoice_date BETWEEN %(date_from)s AND %(today)s",
+        margin_wanted="%(use_margin)s",
+    )
+    + """,
 due AS (
     -- Invoices that fell due in the window: paid (fully reconciled) when?
     SELECT m.commercial_partner_id AS partner_id,
@@ -155,6 +130,7 @@ SELECT c.partner_id, c.category_id, c.set_id,
   LEFT JOIN ratings ra ON ra.partner_id = c.partner_id
   LEFT JOIN referrals rf ON rf.partner_id = c.partner_id
 """
+)
 
 # Each criterion normalised to 0-100 points; the score is their weighted sum.
 # A customer without a manual rating scores a neutral 50 on it. The points

@@ -60,3 +60,52 @@ def related_columns(model, many2one):
 def audit_values(env, now):
     """``create_uid, create_date, write_uid, write_date`` of a raw insert."""
     return SQL("%s, %s, %s, %s", env.uid, now, env.uid, now)
+
+
+# Revenue and margin of each commercial partner over a window of invoice
+# dates: the CTEs ``revenue`` and ``margin`` of the queries that score
+# customers (tier evaluation, lifetime value). Placeholders left for the
+# query's parameters: ``%(company_id)s``, ``%(company_key)s`` (the company id
+# as text, the key of the product's company-dependent cost).
+_REVENUE_MARGIN_CTES = """
+revenue AS (
+    SELECT m.commercial_partner_id AS partner_id,
+           SUM(m.amount_untaxed_signed) AS revenue
+      FROM account_move m
+     WHERE m.company_id = %(company_id)s
+       AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND {window}
+     GROUP BY m.commercial_partner_id
+),
+margin AS (
+    -- Product lines whose cost is known; credit notes count negative. (The
+    -- cost tested inside the sum, not in WHERE: the planner then reads the
+    -- lines in parallel instead of one move lookup per line of the few
+    -- products it expects.)
+    SELECT m.commercial_partner_id AS partner_id,
+           SUM(CASE WHEN (pp.standard_price ->> %(company_key)s)::numeric > 0
+                    THEN -l.balance - CASE WHEN m.move_type = 'out_refund'
+                                           THEN -1 ELSE 1 END
+                         * l.quantity * (pp.standard_price ->> %(company_key)s)::numeric
+               END) AS margin
+      FROM account_move m
+      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'product'
+      JOIN product_product pp ON pp.id = l.product_id
+     WHERE {margin_wanted}
+       AND m.company_id = %(company_id)s
+       AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+       AND {window}
+     GROUP BY m.commercial_partner_id
+)"""
+
+
+def revenue_margin_ctes(window, margin_wanted="TRUE"):
+    """The text of the CTEs ``revenue`` and ``margin`` (see above), for a
+    query written with named placeholders. ``window`` is the condition on
+    ``m.invoice_date``; ``margin_wanted`` a condition that skips the margin's
+    read of the invoice lines when false (e.g. ``%(use_margin)s``)."""
+    return _REVENUE_MARGIN_CTES.replace("{window}", window).replace(
+        "{margin_wanted}", margin_wanted
+    )
