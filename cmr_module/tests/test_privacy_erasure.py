@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -411,6 +412,60 @@ class TestPrivacyErasureCards(CmrTimelineCase):
         self.assertEqual(erasure.credit_note_ids, note)
         note.with_user(self.manager).action_post()
         self.assertEqual(note.state, "posted")
+
+    def test_settle_in_each_card_company(self):
+        """Cards of two companies' alliances: one draft credit note in each
+        company, in its own sales journal and currency."""
+        cards, balances = self._cards()
+        card_a = cards[0]
+        company_b = self.env["res.company"].create(
+            {
+                "name": "Erasure B Co",
+                "currency_id": self.env.ref("base.CNY").id,
+            }
+        )
+        self.env["account.chart.template"].try_loading(
+            "generic_coa", company=company_b, install_demo=False
+        )
+        alliance_b = self.env["cmr.alliance"].create(
+            {
+                "name": "B fuel club",
+                "company_id": company_b.id,
+                "erasure_card_policy": "settle",
+                "erasure_point_value": 0.25,
+            }
+        )
+        card_b = self.env["cmr.membership"].create(
+            {"partner_id": self.customer.id, "alliance_id": alliance_b.id}
+        )
+        card_b._earn(200)
+        card_a.alliance_id.with_user(self.cmr_admin).write(
+            {"erasure_card_policy": "settle", "erasure_point_value": 0.5}
+        )
+        # The manager works in both companies.
+        self.manager.write({"company_ids": [Command.link(company_b.id)]})
+        erasure = (
+            self.env["cmr.privacy.erasure"]
+            .with_user(self.agent)
+            ._request(self.customer, "staff")
+        )
+        self.assertIn("Settled: credit note of 50.0", erasure.card_plan)
+        erasure.with_user(self.manager).action_approve()
+        notes = erasure.credit_note_ids
+        self.assertEqual(notes.company_id, card_a.company_id | company_b)
+        note_b = notes.filtered(lambda m: m.company_id == company_b)
+        self.assertEqual(
+            (note_b.journal_id.company_id, note_b.currency_id, note_b.amount_total),
+            (company_b, company_b.currency_id, 50.0),
+        )
+        note_a = notes - note_b
+        self.assertEqual(note_a.journal_id.company_id, card_a.company_id)
+        self.assertEqual(
+            note_a.amount_total,
+            card_a.company_id.currency_id.round(balances[card_a.id] * 0.5),
+        )
+        self.assertFalse((card_a | card_b)._balances().get(card_b.id))
+        self.assertEqual(set(notes.mapped("state")), {"draft"})
 
     def test_settle_bad_value_refused(self):
         alliance = self._cards()[0][0].alliance_id
