@@ -181,39 +181,65 @@ class RaceMixin:
         ``attempts`` (how many times the second ran) and ``waited`` (whether
         it could finish only once the first had committed).
         """
-        second = second or first
-        outcome = {"attempts": 0}
-        first_done = threading.Event()
+        return run_race(self, first, second or first, uid)
 
-        def second_request():
-            try:
-                with committed_env(uid) as env:
 
-                    def attempt():
-                        outcome["attempts"] += 1
-                        return second(env)
+def run_race(
+    case,
+    first,
+    second,
+    uid,
+    second_uid=None,
+    retry=True,
+    hold=1.0,
+    must_wait=True,
+):
+    """The race itself. ``must_wait``: the second must still be running
+    after ``hold`` seconds (it waits for the first's locks); otherwise the
+    first stays open until the second has finished or ``hold`` passed.
+    ``retry=False`` runs the second once, as the cron worker runs a
+    batch: a serialization failure loses the whole batch (``error``)."""
+    outcome = {"attempts": 0}
+    first_done = threading.Event()
 
-                    try:
+    def second_request():
+        try:
+            with committed_env(second_uid or uid) as env:
+
+                def attempt():
+                    outcome["attempts"] += 1
+                    return second(env)
+
+                try:
+                    if retry:
                         outcome["result"] = retrying(attempt, env)
-                    except UserError as error:
-                        outcome["error"] = str(error)
-                    outcome["waited"] = first_done.is_set()
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                outcome["error"] = repr(error)
+                    else:
+                        outcome["result"] = attempt()
+                        env.flush_all()
+                except UserError as error:
+                    outcome["error"] = str(error)
+                outcome["waited"] = first_done.is_set()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcome["error"] = repr(error)
 
-        with committed_env(uid) as env:
-            outcome["first"] = first(env)
-            env.flush_all()
-            thread = threading.Thread(target=second_request)
-            thread.start()
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second transaction must wait")
-            first_done.set()
-        # Leaving the block committed the first transaction and freed its locks.
-        thread.join(timeout=30)
-        self.assertFalse(thread.is_alive())
-        self.assertTrue(outcome.get("waited"), outcome)
-        return outcome
+    with committed_env(uid) as env:
+        outcome["first"] = first(env)
+        env.flush_all()
+        thread = threading.Thread(target=second_request)
+        thread.start()
+        if must_wait:
+            time.sleep(hold)
+            case.assertTrue(thread.is_alive(), "the second transaction must wait")
+        else:
+            thread.join(timeout=hold)
+            time.sleep(0.1)
+        first_done.set()
+    # Leaving the block committed the first transaction and freed its locks.
+    thread.join(timeout=30)
+    case.assertFalse(thread.is_alive())
+    if must_wait:
+        case.assertTrue(outcome.get("waited"), outcome)
+    return outcome
 
 
 def utc(*args):

@@ -1,16 +1,12 @@
 """Running a scheduled action the way Odoo 18's cron runner does, batch after
 batch, and crashing it in the middle."""
 
-import threading
-import time
 from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID
-from odoo.exceptions import UserError
-from odoo.service.model import retrying
 
-from .common import committed_env
+from .common import run_race
 
 
 class Crash(Exception):
@@ -115,37 +111,13 @@ class RaceAnyMixin:
     ):
         """``retry=False`` runs the second once, as the cron worker runs a
         batch: a serialization failure loses the whole batch (``error``)."""
-        outcome = {"attempts": 0}
-        first_done = threading.Event()
-
-        def second_request():
-            try:
-                with committed_env(second_uid or uid) as env:
-
-                    def attempt():
-                        outcome["attempts"] += 1
-                        return second(env)
-
-                    try:
-                        if retry:
-                            outcome["result"] = retrying(attempt, env)
-                        else:
-                            outcome["result"] = attempt()
-                            env.flush_all()
-                    except UserError as error:
-                        outcome["error"] = str(error)
-                    outcome["waited"] = first_done.is_set()
-            except Exception as error:  # noqa: BLE001 - reported by the test
-                outcome["error"] = repr(error)
-
-        with committed_env(uid) as env:
-            outcome["first"] = first(env)
-            env.flush_all()
-            thread = threading.Thread(target=second_request)
-            thread.start()
-            thread.join(timeout=hold)
-            time.sleep(0.1)
-            first_done.set()
-        thread.join(timeout=30)
-        self.assertFalse(thread.is_alive())
-        return outcome
+        return run_race(
+            self,
+            first,
+            second,
+            uid,
+            second_uid=second_uid,
+            retry=retry,
+            hold=hold,
+            must_wait=False,
+        )
